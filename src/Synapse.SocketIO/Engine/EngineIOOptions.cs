@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Synapse.SocketIO.Engine;
+
+/// <summary>
+/// Options of an Engine.IO server. Names and defaults follow Node's <c>engine.io</c> 6 server options.
+/// </summary>
+public sealed class EngineIOOptions
+{
+    /// <summary>Path the endpoint is mapped to. Default <c>/engine.io/</c>; Socket.IO uses <c>/socket.io/</c>.</summary>
+    public string Path { get; set; } = "/engine.io/";
+
+    /// <summary>How often the server pings each client. Default 25 s.</summary>
+    public TimeSpan PingInterval { get; set; } = TimeSpan.FromMilliseconds(25000);
+
+    /// <summary>How long the server waits for a pong before closing the session. Default 20 s.</summary>
+    public TimeSpan PingTimeout { get; set; } = TimeSpan.FromMilliseconds(20000);
+
+    /// <summary>How long a transport upgrade may take before the probing transport is dropped. Default 10 s.</summary>
+    public TimeSpan UpgradeTimeout { get; set; } = TimeSpan.FromMilliseconds(10000);
+
+    /// <summary>
+    /// Largest message (WebSocket) or payload (long-polling POST) accepted, in bytes; announced to
+    /// clients as <c>maxPayload</c>. Default 1,000,000.
+    /// </summary>
+    public long MaxHttpBufferSize { get; set; } = 1_000_000;
+
+    /// <summary>Transports accepted. Default both.</summary>
+    public EngineTransports Transports { get; set; } = EngineTransports.All;
+
+    /// <summary>Whether a long-polling session may upgrade to WebSocket. Default true.</summary>
+    public bool AllowUpgrades { get; set; } = true;
+
+    /// <summary>
+    /// Decides whether a handshake is accepted; a refusal is answered with HTTP 403 and code 4.
+    /// Called only for new sessions.
+    /// </summary>
+    public Func<HttpContext, ValueTask<bool>>? AllowRequest { get; set; }
+
+    /// <summary>Cross-origin settings; null (the default) sends no CORS headers.</summary>
+    public EngineCorsOptions? Cors { get; set; }
+
+    /// <summary>The session cookie; null (the default) sends none.</summary>
+    public EngineCookieOptions? Cookie { get; set; }
+
+    /// <summary>Compression of long-polling responses; null turns it off. On by default, as in Node.</summary>
+    public EngineHttpCompressionOptions? HttpCompression { get; set; } = new();
+
+    /// <summary>
+    /// WebSocket permessage-deflate (RFC 7692). Off by default, as in Node. Not implemented yet:
+    /// the extension is never negotiated, which every client accepts.
+    /// </summary>
+    public bool PerMessageDeflate { get; set; }
+
+    /// <summary>How long a closing long-polling session waits for a GET to deliver its close packet. Node: 30 s.</summary>
+    public TimeSpan PollingCloseTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,359 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Synapse.SocketIO.Engine.Transports;
+
+namespace Synapse.SocketIO.Engine;
+
+/// <summary>
+/// An Engine.IO v4 server: answers the handshake, routes every request of a session to its
+/// transport, and keeps the table of open sessions. Mount it with
+/// <c>app.MapEngineIO(...)</c> or call <see cref="HandleRequestAsync"/> from your own endpoint.
+/// </summary>
+public sealed partial class EngineServer
+{
+    private readonly ConcurrentDictionary<string, EngineSocket> _clients = new(StringComparer.Ordinal);
+    private readonly ILogger _logger;
+    private readonly ILoggerFactory _loggerFactory;
+    private TaskCompletionSource? _drained;
+
+    /// <summary>Creates a server with the given options.</summary>
+    public EngineServer(IOptions<EngineIOOptions> options, ILoggerFactory? loggerFactory = null)
+    {
+        Options = options.Value;
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger<EngineServer>();
+    }
+
+    /// <summary>The options in force.</summary>
+    public EngineIOOptions Options { get; }
+
+    /// <summary>How many sessions are open.</summary>
+    public int ClientsCount => _clients.Count;
+
+    /// <summary>The open sessions.</summary>
+    public IEnumerable<EngineSocket> Clients => _clients.Values;
+
+    /// <summary>Raised for each new session, after its open packet is queued and before any client packet is read.</summary>
+    public event Action<EngineSocket>? Connection;
+
+    /// <summary>Raised for each refused request, with the error code and message sent back.</summary>
+    public event Action<HttpContext, EngineErrorCode, string>? ConnectionError;
+
+    /// <summary>Finds an open session by id.</summary>
+    public bool TryGetClient(string sid, out EngineSocket socket) => _clients.TryGetValue(sid, out socket!);
+
+    /// <summary>Handles one HTTP request (long-polling GET/POST, WebSocket upgrade, CORS preflight).</summary>
+    public async Task HandleRequestAsync(HttpContext context)
+    {
+        if (Options.Cors is { } cors && EngineCors.Apply(cors, context))
+        {
+            return;
+        }
+
+        var query = context.Request.Query;
+        var transport = query["transport"].ToString();
+        var isWebSocket = WebSocketHandshake.IsWebSocketRequest(context);
+
+        if (!IsEnabled(transport))
+        {
+            await RefuseAsync(context, EngineErrorCode.UnknownTransport);
+            return;
+        }
+
+        if (HasInvalidHeaderChar(context.Request.Headers.Origin.ToString()))
+        {
+            await RefuseAsync(context, EngineErrorCode.BadRequest);
+            return;
+        }
+
+        var sid = query["sid"].ToString();
+        if (sid.Length > 0)
+        {
+            await HandleSessionRequestAsync(context, sid, transport, isWebSocket);
+            return;
+        }
+
+        if (!HttpMethods.IsGet(context.Request.Method))
+        {
+            await RefuseAsync(context, EngineErrorCode.BadHandshakeMethod);
+            return;
+        }
+
+        if (transport == "websocket" != isWebSocket)
+        {
+            await RefuseAsync(context, EngineErrorCode.BadRequest);
+            return;
+        }
+
+        if (Options.AllowRequest is { } allow && !await allow(context))
+        {
+            await RefuseAsync(context, EngineErrorCode.Forbidden);
+            return;
+        }
+
+        if (query["EIO"].ToString() != "4")
+        {
+            await RefuseAsync(context, EngineErrorCode.UnsupportedProtocolVersion);
+            return;
+        }
+
+        await HandshakeAsync(context, isWebSocket);
+    }
+
+    /// <summary>
+    /// Closes every session, flushing what each has queued, with reason <c>server shutting down</c>;
+    /// sessions still open after <paramref name="timeout"/> are closed at once.
+    /// </summary>
+    public async Task CloseAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _drained, drained);
+        foreach (var socket in _clients.Values)
+        {
+            socket.BeginClose(EngineCloseReason.ServerShuttingDown);
+            if (socket.Transport == "polling")
+            {
+                // No GET may come to fetch the close packet; don't hold shutdown for it.
+                socket.OnClose(EngineCloseReason.ServerShuttingDown);
+            }
+        }
+
+        if (_clients.IsEmpty)
+        {
+            drained.TrySetResult();
+        }
+
+        try
+        {
+            await drained.Task.WaitAsync(timeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+        }
+        finally
+        {
+            foreach (var socket in _clients.Values)
+            {
+                socket.OnClose(EngineCloseReason.ServerShuttingDown);
+            }
+        }
+    }
+
+    internal void Remove(EngineSocket socket)
+    {
+        _clients.TryRemove(new KeyValuePair<string, EngineSocket>(socket.Id, socket));
+        if (_clients.IsEmpty)
+        {
+            Volatile.Read(ref _drained)?.TrySetResult();
+        }
+    }
+
+    internal static Task WriteErrorAsync(HttpContext context, EngineErrorCode code, string? message = null)
+    {
+        var response = context.Response;
+        if (response.HasStarted)
+        {
+            return Task.CompletedTask;
+        }
+
+        response.StatusCode = code == EngineErrorCode.Forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status400BadRequest;
+        response.ContentType = "application/json";
+        var body = JsonSerializer.SerializeToUtf8Bytes(new EngineErrorBody((int)code, message ?? Message(code)), EngineJsonContext.Default.EngineErrorBody);
+        response.ContentLength = body.Length;
+        return response.Body.WriteAsync(body, 0, body.Length);
+    }
+
+    internal static string Message(EngineErrorCode code) => code switch
+    {
+        EngineErrorCode.UnknownTransport => "Transport unknown",
+        EngineErrorCode.UnknownSid => "Session ID unknown",
+        EngineErrorCode.BadHandshakeMethod => "Bad handshake method",
+        EngineErrorCode.Forbidden => "Forbidden",
+        EngineErrorCode.UnsupportedProtocolVersion => "Unsupported protocol version",
+        _ => "Bad request",
+    };
+
+    private bool IsEnabled(string transport) => transport switch
+    {
+        "polling" => Options.Transports.HasFlag(EngineTransports.Polling),
+        "websocket" => Options.Transports.HasFlag(EngineTransports.WebSocket),
+        _ => false,
+    };
+
+    private Task RefuseAsync(HttpContext context, EngineErrorCode code)
+    {
+        var message = Message(code);
+        Log.RequestRefused(_logger, code, message, context.Request.Method, context.Request.QueryString.Value);
+        var handler = ConnectionError;
+        if (handler is not null)
+        {
+            try
+            {
+                handler(context, code, message);
+            }
+            catch (Exception ex)
+            {
+                Log.HandlerFailed(_logger, "connection_error", ex);
+            }
+        }
+
+        return WriteErrorAsync(context, code, message);
+    }
+
+    private async Task HandleSessionRequestAsync(HttpContext context, string sid, string transport, bool isWebSocket)
+    {
+        if (!_clients.TryGetValue(sid, out var socket))
+        {
+            await RefuseAsync(context, EngineErrorCode.UnknownSid);
+            return;
+        }
+
+        if (isWebSocket)
+        {
+            await UpgradeAsync(context, socket, transport);
+            return;
+        }
+
+        if (socket.Transport != transport || socket.Transport != "polling" || !socket.IsActive(TransportOf(socket)))
+        {
+            await RefuseAsync(context, EngineErrorCode.BadRequest);
+            return;
+        }
+
+        var polling = (PollingTransport)TransportOf(socket);
+        if (HttpMethods.IsGet(context.Request.Method))
+        {
+            await polling.HandleGetAsync(context);
+        }
+        else if (HttpMethods.IsPost(context.Request.Method))
+        {
+            await polling.HandlePostAsync(context);
+        }
+        else
+        {
+            await RefuseAsync(context, EngineErrorCode.BadRequest);
+        }
+    }
+
+    private async Task UpgradeAsync(HttpContext context, EngineSocket socket, string transport)
+    {
+        if (transport != "websocket" || !Options.AllowUpgrades || !WebSocketHandshake.IsValid(context, out var accept))
+        {
+            await RefuseAsync(context, EngineErrorCode.BadRequest);
+            return;
+        }
+
+        var websocket = new WebSocketTransport(this);
+        if (!socket.TryBeginUpgrade(websocket))
+        {
+            // Already upgraded, already upgrading, or closing: like Node, accept the second
+            // WebSocket and close it at once, leaving the session as it is.
+            Log.SecondWebSocketRefused(_logger, socket.Id);
+            var (refusedInput, refusedOutput) = await WebSocketHandshake.AcceptAsync(context, accept);
+            await WebSocketTransport.CloseAtOnceAsync(refusedInput, refusedOutput);
+            return;
+        }
+
+        try
+        {
+            var (input, output) = await WebSocketHandshake.AcceptAsync(context, accept);
+            await websocket.RunAsync(socket, input, output, probing: true);
+        }
+        finally
+        {
+            socket.AbortUpgrade(websocket);
+        }
+    }
+
+    private async Task HandshakeAsync(HttpContext context, bool isWebSocket)
+    {
+        string? accept = null;
+        if (isWebSocket && !WebSocketHandshake.IsValid(context, out accept))
+        {
+            await RefuseAsync(context, EngineErrorCode.BadRequest);
+            return;
+        }
+
+        var id = GenerateId();
+        var handshake = new EngineHandshake(context, DateTimeOffset.UtcNow);
+        var logger = _loggerFactory.CreateLogger<EngineSocket>();
+        if (Options.Cookie is { } cookie)
+        {
+            context.Response.Cookies.Append(cookie.Name, id, new CookieOptions
+            {
+                Path = cookie.Path,
+                Domain = cookie.Domain,
+                HttpOnly = cookie.HttpOnly,
+                Secure = cookie.Secure,
+                SameSite = cookie.SameSite,
+                MaxAge = cookie.MaxAge,
+            });
+        }
+
+        if (isWebSocket)
+        {
+            var (input, output) = await WebSocketHandshake.AcceptAsync(context, accept!);
+            var websocket = new WebSocketTransport(this);
+            var socket = Open(id, handshake, websocket, logger, upgrades: []);
+            await websocket.RunAsync(socket, input, output, probing: false);
+            return;
+        }
+
+        var polling = new PollingTransport(this);
+        var pollingSocket = Open(id, handshake, polling, logger, upgrades: Options.AllowUpgrades && Options.Transports.HasFlag(EngineTransports.WebSocket) ? ["websocket"] : []);
+        polling.Attach(pollingSocket);
+        await polling.HandleGetAsync(context);
+    }
+
+    private EngineSocket Open(string id, EngineHandshake handshake, EngineTransport transport, ILogger logger, string[] upgrades)
+    {
+        var socket = new EngineSocket(this, id, handshake, transport, logger);
+        var open = new EngineOpenPacket(id, upgrades, (long)Options.PingInterval.TotalMilliseconds, (long)Options.PingTimeout.TotalMilliseconds, Options.MaxHttpBufferSize);
+        socket.Open(JsonSerializer.Serialize(open, EngineJsonContext.Default.EngineOpenPacket));
+        _clients[id] = socket;
+        Log.SessionOpened(_logger, id, transport.Name);
+        var handler = Connection;
+        if (handler is not null)
+        {
+            try
+            {
+                handler(socket);
+            }
+            catch (Exception ex)
+            {
+                Log.HandlerFailed(_logger, "connection", ex);
+            }
+        }
+
+        return socket;
+    }
+
+    private static EngineTransport TransportOf(EngineSocket socket) => socket.CurrentTransport;
+
+    /// <summary>20 URL-safe characters from 15 cryptographically random bytes, like Node's ids.</summary>
+    private static string GenerateId()
+    {
+        Span<byte> bytes = stackalloc byte[15];
+        RandomNumberGenerator.Fill(bytes);
+        return Convert.ToBase64String(bytes).Replace('+', '-').Replace('/', '_');
+    }
+
+    private static bool HasInvalidHeaderChar(string value)
+    {
+        foreach (var c in value)
+        {
+            if ((c < 0x20 && c != '\t') || c == 0x7F || c > 0xFF)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Logging;
+
+namespace Synapse.SocketIO.Engine;
+
+public sealed partial class EngineSocket
+{
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Error, "An Engine.IO {Event} handler of session {Sid} threw.")]
+        public static partial void HandlerFailed(ILogger logger, string sid, string @event, Exception exception);
+
+        [LoggerMessage(2, LogLevel.Debug, "Engine.IO session {Sid} closed: {Reason}.")]
+        public static partial void SessionClosed(ILogger logger, string sid, string reason);
+    }
+}

@@ -1,0 +1,467 @@
+using Microsoft.Extensions.Logging;
+using Synapse.SocketIO.Engine.Transports;
+
+namespace Synapse.SocketIO.Engine;
+
+/// <summary>
+/// One Engine.IO session: a client known by its session id, reachable over whichever transport it
+/// uses now. <see cref="Send(EnginePacket)"/> never blocks and may be called from any thread; the
+/// packets queue up and the transport writes everything queued in one go.
+/// </summary>
+public sealed partial class EngineSocket
+{
+    private readonly object _sync = new();
+    private readonly EngineServer _server;
+    private readonly ILogger _logger;
+    private readonly Timer _heartbeat;
+    private List<EnginePacket> _writeBuffer = new();
+    private EngineTransport _transport;
+    private EngineReadyState _state = EngineReadyState.Open;
+    private HeartbeatPhase _phase;
+    private long _timerDue;
+    private string _closeReason = EngineCloseReason.ForcedClose;
+    private WebSocketTransport? _probing;
+    private bool _probed;
+    private Timer? _upgradeTimer;
+
+    internal EngineSocket(EngineServer server, string id, EngineHandshake handshake, EngineTransport transport, ILogger logger)
+    {
+        _server = server;
+        Id = id;
+        Handshake = handshake;
+        _transport = transport;
+        _logger = logger;
+        _heartbeat = new Timer(static state => ((EngineSocket)state!).OnHeartbeatTimer(), this, Timeout.Infinite, Timeout.Infinite);
+    }
+
+    private enum HeartbeatPhase
+    {
+        WaitingToPing,
+        WaitingForPong,
+        Closing,
+    }
+
+    /// <summary>The session id (the <c>sid</c> query parameter).</summary>
+    public string Id { get; }
+
+    /// <summary>What the handshake request carried.</summary>
+    public EngineHandshake Handshake { get; }
+
+    /// <summary>Where the session is in its life cycle.</summary>
+    public EngineReadyState ReadyState
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _state;
+            }
+        }
+    }
+
+    /// <summary>The transport in use now: <c>polling</c> or <c>websocket</c>.</summary>
+    public string Transport => Volatile.Read(ref _transport).Name;
+
+    /// <summary>Whether the session moved from long-polling to WebSocket.</summary>
+    public bool IsUpgraded { get; private set; }
+
+    /// <summary>Raised for every message the client sends, in order, on the transport's reading thread.</summary>
+    public event Action<EngineSocket, EngineMessage>? Message;
+
+    /// <summary>Raised once when the session closes, with Node's reason string (<see cref="EngineCloseReason"/>).</summary>
+    public event Action<EngineSocket, string, Exception?>? Closed;
+
+    /// <summary>Raised when the session completed its upgrade to WebSocket.</summary>
+    public event Action<EngineSocket>? Upgraded;
+
+    /// <summary>Raised when the transport has written everything that was queued.</summary>
+    public event Action<EngineSocket>? Drained;
+
+    /// <summary>Raised when the client answers a ping.</summary>
+    public event Action<EngineSocket>? Heartbeat;
+
+    /// <summary>Queues a packet. Dropped silently once the session is closing or closed.</summary>
+    public void Send(EnginePacket packet)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        EngineTransport transport;
+        lock (_sync)
+        {
+            if (_state != EngineReadyState.Open)
+            {
+                return;
+            }
+
+            _writeBuffer.Add(packet);
+            transport = _transport;
+        }
+
+        transport.Wake();
+    }
+
+    /// <summary>Queues a text message.</summary>
+    public void Send(string text) => Send(EnginePacket.TextMessage(text));
+
+    /// <summary>Queues a binary message. The memory must not change until it has been written.</summary>
+    public void Send(ReadOnlyMemory<byte> data) => Send(EnginePacket.BinaryMessage(data));
+
+    /// <summary>
+    /// Closes the session after flushing what is already queued; <see cref="Closed"/> follows
+    /// with reason <c>forced close</c>.
+    /// </summary>
+    public void Close() => BeginClose(EngineCloseReason.ForcedClose);
+
+    internal int QueuedPackets
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _writeBuffer.Count;
+            }
+        }
+    }
+
+    internal bool IsClosing
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _state == EngineReadyState.Closing;
+            }
+        }
+    }
+
+    /// <summary>Whether a probe arrived on a WebSocket: pending polls are released with a noop.</summary>
+    internal bool IsProbed
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _probed;
+            }
+        }
+    }
+
+    internal EngineTransport CurrentTransport => Volatile.Read(ref _transport);
+
+    internal bool IsActive(EngineTransport transport) => ReferenceEquals(Volatile.Read(ref _transport), transport);
+
+    internal void Open(string handshakeJson)
+    {
+        lock (_sync)
+        {
+            _writeBuffer.Add(EnginePacket.Text(EnginePacketType.Open, handshakeJson));
+            Schedule(HeartbeatPhase.WaitingToPing, _server.Options.PingInterval);
+        }
+    }
+
+    internal void BeginClose(string reason)
+    {
+        EngineTransport transport;
+        lock (_sync)
+        {
+            if (_state != EngineReadyState.Open)
+            {
+                return;
+            }
+
+            _state = EngineReadyState.Closing;
+            _closeReason = reason;
+            transport = _transport;
+            if (transport is PollingTransport)
+            {
+                // Long-polling can only tell the client with a close packet in a GET response;
+                // give the client PollingCloseTimeout to come and fetch it.
+                _writeBuffer.Add(EnginePacket.Close);
+                Schedule(HeartbeatPhase.Closing, _server.Options.PollingCloseTimeout);
+            }
+        }
+
+        transport.Wake();
+    }
+
+    /// <summary>Called by a transport once the close it was asked for has been delivered.</summary>
+    internal void OnCloseDelivered() => OnClose(_closeReason);
+
+    /// <summary>
+    /// Swaps the queued packets into <paramref name="batch"/> (an empty list the transport owns),
+    /// so taking a batch allocates nothing. False when <paramref name="transport"/> is not the
+    /// active one or nothing is queued.
+    /// </summary>
+    internal bool TryTakeBatch(EngineTransport transport, ref List<EnginePacket> batch)
+    {
+        lock (_sync)
+        {
+            if (!ReferenceEquals(transport, _transport) || _writeBuffer.Count == 0 || _state == EngineReadyState.Closed)
+            {
+                return false;
+            }
+
+            (_writeBuffer, batch) = (batch, _writeBuffer);
+            return true;
+        }
+    }
+
+    internal void OnBatchWritten()
+    {
+        var handler = Drained;
+        if (handler is not null && QueuedPackets == 0)
+        {
+            Invoke(handler, static (h, s) => h(s));
+        }
+    }
+
+    /// <summary>A packet arrived on the active transport.</summary>
+    internal void OnPacket(EnginePacketType type, ReadOnlyMemory<byte> data, bool isBinary)
+    {
+        if (ReadyState != EngineReadyState.Open)
+        {
+            return;
+        }
+
+        switch (type)
+        {
+            case EnginePacketType.Message:
+                var handler = Message;
+                if (handler is not null)
+                {
+                    var message = new EngineMessage(isBinary, data);
+                    try
+                    {
+                        handler(this, message);
+                    }
+                    catch (Exception ex)
+                    {
+                        Log.HandlerFailed(_logger, Id, "message", ex);
+                    }
+                }
+
+                break;
+            case EnginePacketType.Pong:
+                lock (_sync)
+                {
+                    if (_state == EngineReadyState.Open)
+                    {
+                        Schedule(HeartbeatPhase.WaitingToPing, _server.Options.PingInterval);
+                    }
+                }
+
+                var heartbeat = Heartbeat;
+                if (heartbeat is not null)
+                {
+                    Invoke(heartbeat, static (h, s) => h(s));
+                }
+
+                break;
+            case EnginePacketType.Ping:
+                // In protocol v4 only the server pings.
+                OnClose(EngineCloseReason.TransportError, new InvalidOperationException("invalid heartbeat direction"));
+                break;
+            case EnginePacketType.Close:
+                OnClose(EngineCloseReason.TransportClose, clientInitiated: true);
+                break;
+            default:
+                // open, upgrade and noop mean nothing on an established transport.
+                break;
+        }
+    }
+
+    internal bool TryBeginUpgrade(WebSocketTransport probe)
+    {
+        lock (_sync)
+        {
+            if (_state != EngineReadyState.Open || _transport is not PollingTransport || _probing is not null)
+            {
+                return false;
+            }
+
+            _probing = probe;
+            _upgradeTimer = new Timer(
+                static state =>
+                {
+                    var (socket, transport) = ((EngineSocket, WebSocketTransport))state!;
+                    if (socket.AbortUpgrade(transport))
+                    {
+                        transport.Shutdown(clientInitiated: false);
+                    }
+                },
+                (this, probe),
+                _server.Options.UpgradeTimeout,
+                Timeout.InfiniteTimeSpan);
+            return true;
+        }
+    }
+
+    internal void OnProbe(WebSocketTransport probe)
+    {
+        EngineTransport transport;
+        lock (_sync)
+        {
+            if (!ReferenceEquals(_probing, probe))
+            {
+                return;
+            }
+
+            _probed = true;
+            transport = _transport;
+        }
+
+        // Releases a pending GET with a noop so the client can pause polling.
+        transport.Wake();
+    }
+
+    internal bool CompleteUpgrade(WebSocketTransport probe)
+    {
+        EngineTransport previous;
+        lock (_sync)
+        {
+            if (!ReferenceEquals(_probing, probe) || _state == EngineReadyState.Closed)
+            {
+                return false;
+            }
+
+            previous = _transport;
+            Volatile.Write(ref _transport, probe);
+            _probing = null;
+            _probed = false;
+            _upgradeTimer?.Dispose();
+            _upgradeTimer = null;
+            IsUpgraded = true;
+            if (_state == EngineReadyState.Closing)
+            {
+                // The polling close packet is meaningless on WebSocket: the frame-level close replaces it.
+                _writeBuffer.RemoveAll(static p => ReferenceEquals(p, EnginePacket.Close));
+            }
+        }
+
+        previous.Shutdown(clientInitiated: true);
+        var handler = Upgraded;
+        if (handler is not null)
+        {
+            Invoke(handler, static (h, s) => h(s));
+        }
+
+        probe.Wake();
+        return true;
+    }
+
+    /// <summary>Forgets a probe that failed or timed out; true if it was the current one.</summary>
+    internal bool AbortUpgrade(WebSocketTransport probe)
+    {
+        lock (_sync)
+        {
+            if (!ReferenceEquals(_probing, probe))
+            {
+                return false;
+            }
+
+            _probing = null;
+            _probed = false;
+            _upgradeTimer?.Dispose();
+            _upgradeTimer = null;
+            return true;
+        }
+    }
+
+    /// <summary>Ends the session at once. Idempotent: only the first reason counts.</summary>
+    internal void OnClose(string reason, Exception? exception = null, bool clientInitiated = false)
+    {
+        EngineTransport transport;
+        WebSocketTransport? probing;
+        lock (_sync)
+        {
+            if (_state == EngineReadyState.Closed)
+            {
+                return;
+            }
+
+            _state = EngineReadyState.Closed;
+            _writeBuffer.Clear();
+            _heartbeat.Dispose();
+            _upgradeTimer?.Dispose();
+            _upgradeTimer = null;
+            transport = _transport;
+            probing = _probing;
+            _probing = null;
+        }
+
+        _server.Remove(this);
+        transport.Shutdown(clientInitiated);
+        probing?.Shutdown(clientInitiated: false);
+        Log.SessionClosed(_logger, Id, reason);
+        var handler = Closed;
+        if (handler is not null)
+        {
+            try
+            {
+                handler(this, reason, exception);
+            }
+            catch (Exception ex)
+            {
+                Log.HandlerFailed(_logger, Id, "close", ex);
+            }
+        }
+    }
+
+    // Callers hold _sync. One timer per session, re-armed in place: no allocation per tick.
+    private void Schedule(HeartbeatPhase phase, TimeSpan due)
+    {
+        _phase = phase;
+        _timerDue = Environment.TickCount64 + (long)due.TotalMilliseconds;
+        _heartbeat.Change(due, Timeout.InfiniteTimeSpan);
+    }
+
+    private void OnHeartbeatTimer()
+    {
+        HeartbeatPhase fired;
+        EngineTransport transport;
+        lock (_sync)
+        {
+            // A callback already under way when the timer was re-armed is stale: ignore it.
+            if (_state == EngineReadyState.Closed || Environment.TickCount64 + 5 < _timerDue)
+            {
+                return;
+            }
+
+            fired = _phase;
+            transport = _transport;
+            if (fired == HeartbeatPhase.WaitingToPing)
+            {
+                if (_state == EngineReadyState.Open)
+                {
+                    _writeBuffer.Add(EnginePacket.Ping);
+                }
+
+                Schedule(HeartbeatPhase.WaitingForPong, _server.Options.PingTimeout);
+            }
+        }
+
+        switch (fired)
+        {
+            case HeartbeatPhase.WaitingToPing:
+                transport.Wake();
+                break;
+            case HeartbeatPhase.WaitingForPong:
+                OnClose(EngineCloseReason.PingTimeout);
+                break;
+            default:
+                OnClose(_closeReason);
+                break;
+        }
+    }
+
+    private void Invoke<THandler>(THandler handler, Action<THandler, EngineSocket> invoke)
+    {
+        try
+        {
+            invoke(handler, this);
+        }
+        catch (Exception ex)
+        {
+            Log.HandlerFailed(_logger, Id, typeof(THandler).Name, ex);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System.IO.Pipelines;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Synapse.SocketIO.Engine.Transports;
+
+/// <summary>The server side of the RFC 6455 opening handshake, on Kestrel's upgrade feature.</summary>
+internal static class WebSocketHandshake
+{
+    private const string Guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+    /// <summary>Whether the request asks for a WebSocket upgrade at all.</summary>
+    public static bool IsWebSocketRequest(HttpContext context)
+    {
+        var upgrade = context.Features.Get<IHttpUpgradeFeature>();
+        return upgrade is { IsUpgradableRequest: true }
+            && HttpMethods.IsGet(context.Request.Method)
+            && context.Request.Headers.Upgrade.ToString().Contains("websocket", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Whether the version and key headers make a valid opening handshake.</summary>
+    public static bool IsValid(HttpContext context, out string accept)
+    {
+        accept = string.Empty;
+        var headers = context.Request.Headers;
+        if (headers.SecWebSocketVersion.ToString() != "13")
+        {
+            return false;
+        }
+
+        var key = headers.SecWebSocketKey.ToString().Trim();
+        Span<byte> decoded = stackalloc byte[24];
+        if (key.Length != 24 || !Convert.TryFromBase64String(key, decoded, out var written) || written != 16)
+        {
+            return false;
+        }
+
+        Span<byte> hash = stackalloc byte[SHA1.HashSizeInBytes];
+        SHA1.HashData(Encoding.ASCII.GetBytes(key + Guid), hash);
+        accept = Convert.ToBase64String(hash);
+        return true;
+    }
+
+    /// <summary>Answers 101 and returns the connection's reader and writer, now speaking WebSocket.</summary>
+    public static async Task<(PipeReader Input, PipeWriter Output)> AcceptAsync(HttpContext context, string accept)
+    {
+        var response = context.Response;
+        response.Headers.Upgrade = "websocket";
+        response.Headers.Connection = "Upgrade";
+        response.Headers.SecWebSocketAccept = accept;
+        var stream = await context.Features.Get<IHttpUpgradeFeature>()!.UpgradeAsync();
+        // Zero-byte reads: an idle connection holds no read buffer until data arrives.
+        var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true, useZeroByteReads: true));
+        var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
+        return (input, output);
+    }
+}

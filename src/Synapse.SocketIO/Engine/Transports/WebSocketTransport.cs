@@ -1,0 +1,454 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Text.Unicode;
+using Microsoft.AspNetCore.Connections;
+
+namespace Synapse.SocketIO.Engine.Transports;
+
+/// <summary>
+/// The WebSocket transport, framed by hand on Kestrel's upgraded connection: it reads frames
+/// straight out of the connection's pipe and writes each batch of queued packets as consecutive
+/// frames followed by a single flush.
+/// </summary>
+internal sealed class WebSocketTransport : EngineTransport
+{
+    private const ushort NormalClosure = 1000;
+    private const ushort ProtocolError = 1002;
+    private const ushort InvalidPayload = 1007;
+    private const ushort MessageTooBig = 1009;
+
+    private readonly EngineServer _server;
+    private PipeReader _input = null!;
+    private PipeWriter _output = null!;
+    private readonly Internal.AsyncSignal _signal = new();
+    private readonly object _gate = new();
+    private List<EnginePacket> _batch = new();
+    private List<(WebSocketOpcode Opcode, byte[] Payload)> _control = new();
+    private List<(WebSocketOpcode Opcode, byte[] Payload)> _controlSpare = new();
+    private EngineSocket _socket = null!;
+    private bool _probing;
+    private bool _closeRequested;
+    private ushort _closeStatus = NormalClosure;
+    private string? _closeReason;
+    private Exception? _closeError;
+    private bool _clientInitiated;
+    private byte[]? _fragments;
+    private int _fragmentLength;
+    private WebSocketOpcode _fragmentOpcode;
+
+    public WebSocketTransport(EngineServer server) => _server = server;
+
+    public override string Name => "websocket";
+
+    public override void Wake() => _signal.Set();
+
+    public override void Shutdown(bool clientInitiated) => RequestClose(NormalClosure, null, null);
+
+    /// <summary>Runs the transport until the connection ends; <paramref name="probing"/> for an upgrade.</summary>
+    public async Task RunAsync(EngineSocket socket, PipeReader input, PipeWriter output, bool probing)
+    {
+        _input = input;
+        _output = output;
+        _socket = socket;
+        _probing = probing;
+        // The open packet was queued before this transport existed.
+        _signal.Set();
+        var writer = WriteLoopAsync();
+        try
+        {
+            await ReadLoopAsync();
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ConnectionAbortedException or ConnectionResetException)
+        {
+            RequestClose(NormalClosure, EngineCloseReason.TransportClose, ex);
+        }
+
+        RequestClose(NormalClosure, EngineCloseReason.TransportClose, null);
+        await writer;
+
+        string reason;
+        Exception? error;
+        lock (_gate)
+        {
+            reason = _closeReason ?? EngineCloseReason.TransportClose;
+            error = _closeError;
+        }
+
+        if (_probing)
+        {
+            // A probe that never completed leaves the session on long-polling.
+            _socket.AbortUpgrade(this);
+        }
+        else
+        {
+            _socket.OnClose(reason, error, _clientInitiated);
+        }
+
+        await _input.CompleteAsync();
+        await _output.CompleteAsync();
+    }
+
+    private void RequestClose(ushort status, string? reason, Exception? error)
+    {
+        lock (_gate)
+        {
+            if (_closeRequested)
+            {
+                return;
+            }
+
+            _closeRequested = true;
+            _closeStatus = status;
+            _closeReason = reason;
+            _closeError = error;
+        }
+
+        _signal.Set();
+    }
+
+    private void Fail(ushort status, string reason, string message) =>
+        RequestClose(status, reason, new InvalidDataException(message));
+
+    private async Task ReadLoopAsync()
+    {
+        while (true)
+        {
+            var result = await _input.ReadAsync();
+            var buffer = result.Buffer;
+            var stop = false;
+            try
+            {
+                while (!stop && TryProcessFrame(ref buffer, out stop))
+                {
+                }
+            }
+            finally
+            {
+                _input.AdvanceTo(buffer.Start, buffer.End);
+            }
+
+            if (stop || result.IsCompleted || result.IsCanceled)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Handles one complete frame at the start of <paramref name="buffer"/>; false if it is not all there yet.</summary>
+    private bool TryProcessFrame(ref ReadOnlySequence<byte> buffer, out bool stop)
+    {
+        stop = false;
+        Span<byte> head = stackalloc byte[14];
+        var available = (int)Math.Min(head.Length, buffer.Length);
+        buffer.Slice(0, available).CopyTo(head);
+        if (!WebSocketFrameHeader.TryRead(head[..available], out var header))
+        {
+            return false;
+        }
+
+        var isControl = ((byte)header.Opcode & 0x8) != 0;
+        if (!header.Masked || header.ReservedBitsSet || !IsKnown(header.Opcode) || (isControl && (!header.Fin || header.PayloadLength > 125)))
+        {
+            Fail(ProtocolError, EngineCloseReason.TransportError, "invalid WebSocket frame");
+            stop = true;
+            return false;
+        }
+
+        if (!isControl && _fragmentLength + header.PayloadLength > _server.Options.MaxHttpBufferSize)
+        {
+            // Refused on the declared length: the payload is never buffered.
+            Fail(MessageTooBig, EngineCloseReason.TransportError, "max payload size exceeded");
+            stop = true;
+            return false;
+        }
+
+        var frameLength = header.HeaderLength + header.PayloadLength;
+        if (buffer.Length < frameLength)
+        {
+            return false;
+        }
+
+        var payload = buffer.Slice(header.HeaderLength, header.PayloadLength);
+        buffer = buffer.Slice(frameLength);
+
+        switch (header.Opcode)
+        {
+            case WebSocketOpcode.Ping:
+                QueueControl(WebSocketOpcode.Pong, Unmask(payload, header.MaskKey));
+                return true;
+            case WebSocketOpcode.Pong:
+                return true;
+            case WebSocketOpcode.Close:
+                var body = Unmask(payload, header.MaskKey);
+                var status = body.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(body) : NormalClosure;
+                _clientInitiated = true;
+                RequestClose(status, EngineCloseReason.TransportClose, null);
+                stop = true;
+                return false;
+            case WebSocketOpcode.Continuation:
+                if (_fragments is null)
+                {
+                    Fail(ProtocolError, EngineCloseReason.TransportError, "unexpected continuation frame");
+                    stop = true;
+                    return false;
+                }
+
+                AppendFragment(payload, header.MaskKey);
+                break;
+            default:
+                if (_fragments is not null)
+                {
+                    Fail(ProtocolError, EngineCloseReason.TransportError, "expected a continuation frame");
+                    stop = true;
+                    return false;
+                }
+
+                if (header.Fin)
+                {
+                    stop = !Deliver(header.Opcode, Unmask(payload, header.MaskKey));
+                    return !stop;
+                }
+
+                _fragmentOpcode = header.Opcode;
+                _fragments = new byte[Math.Max(256, (int)header.PayloadLength * 2)];
+                _fragmentLength = 0;
+                AppendFragment(payload, header.MaskKey);
+                break;
+        }
+
+        if (header.Fin)
+        {
+            var message = _fragments.AsSpan(0, _fragmentLength).ToArray();
+            var opcode = _fragmentOpcode;
+            _fragments = null;
+            _fragmentLength = 0;
+            stop = !Deliver(opcode, message);
+            return !stop;
+        }
+
+        return true;
+    }
+
+    private static bool IsKnown(WebSocketOpcode opcode) => opcode is WebSocketOpcode.Continuation or WebSocketOpcode.Text
+        or WebSocketOpcode.Binary or WebSocketOpcode.Close or WebSocketOpcode.Ping or WebSocketOpcode.Pong;
+
+    private static byte[] Unmask(ReadOnlySequence<byte> payload, uint mask)
+    {
+        var data = payload.ToArray();
+        WebSocketFrameHeader.Unmask(data, mask, 0);
+        return data;
+    }
+
+    private void AppendFragment(ReadOnlySequence<byte> payload, uint mask)
+    {
+        var needed = _fragmentLength + (int)payload.Length;
+        if (needed > _fragments!.Length)
+        {
+            Array.Resize(ref _fragments, Math.Max(needed, _fragments.Length * 2));
+        }
+
+        var target = _fragments.AsSpan(_fragmentLength, (int)payload.Length);
+        payload.CopyTo(target);
+        WebSocketFrameHeader.Unmask(target, mask, 0);
+        _fragmentLength = needed;
+    }
+
+    /// <summary>Handles a complete message; false when the transport must stop reading.</summary>
+    private bool Deliver(WebSocketOpcode opcode, byte[] message)
+    {
+        EnginePayloadDecoder.Packet packet;
+        if (opcode == WebSocketOpcode.Binary)
+        {
+            packet = new EnginePayloadDecoder.Packet(EnginePacketType.Message, message, true);
+        }
+        else if (!Utf8.IsValid(message))
+        {
+            Fail(InvalidPayload, EngineCloseReason.TransportError, "invalid UTF-8 in a text frame");
+            return false;
+        }
+        else if (message.Length > 0 && message[0] >= (byte)'0' && message[0] <= (byte)'6')
+        {
+            // The common case: slice the frame rather than copy it.
+            packet = new EnginePayloadDecoder.Packet((EnginePacketType)(message[0] - '0'), message.AsMemory(1), false);
+        }
+        else if (!EnginePayloadDecoder.TryDecode(message, out packet))
+        {
+            if (_probing)
+            {
+                Fail(NormalClosure, EngineCloseReason.TransportError, "invalid packet during upgrade");
+            }
+            else
+            {
+                _socket.OnClose(EngineCloseReason.ParseError);
+            }
+
+            return false;
+        }
+
+        if (_probing)
+        {
+            return OnProbePacket(packet);
+        }
+
+        _socket.OnPacket(packet.Type, packet.Data, packet.IsBinary);
+        return _socket.ReadyState != EngineReadyState.Closed;
+    }
+
+    private bool OnProbePacket(EnginePayloadDecoder.Packet packet)
+    {
+        if (packet.Type == EnginePacketType.Ping && !packet.IsBinary && packet.Data.Span.SequenceEqual("probe"u8))
+        {
+            QueueControl(WebSocketOpcode.Text, EnginePacket.PongProbe.Encoded.ToArray());
+            _socket.OnProbe(this);
+            return true;
+        }
+
+        if (packet.Type == EnginePacketType.Upgrade && _socket.CompleteUpgrade(this))
+        {
+            _probing = false;
+            return true;
+        }
+
+        // Anything else before the upgrade completes ends the probe, as in Node.
+        Fail(NormalClosure, EngineCloseReason.TransportError, "unexpected packet during upgrade");
+        return false;
+    }
+
+    private void QueueControl(WebSocketOpcode opcode, byte[] payload)
+    {
+        lock (_gate)
+        {
+            _control.Add((opcode, payload));
+        }
+
+        _signal.Set();
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                await _signal.WaitAsync();
+                while (true)
+                {
+                    List<(WebSocketOpcode Opcode, byte[] Payload)> control;
+                    bool close;
+                    lock (_gate)
+                    {
+                        control = _control;
+                        _control = _controlSpare;
+                        _controlSpare = control;
+                        close = _closeRequested;
+                    }
+
+                    var wrote = control.Count > 0;
+                    foreach (var (opcode, payload) in control)
+                    {
+                        WriteFrame(opcode, payload);
+                    }
+
+                    control.Clear();
+                    var batch = !close && !_probing && _socket.TryTakeBatch(this, ref _batch);
+                    if (batch)
+                    {
+                        foreach (var packet in _batch)
+                        {
+                            WriteFrame(packet.IsBinary ? WebSocketOpcode.Binary : WebSocketOpcode.Text, packet.Encoded.Span);
+                        }
+
+                        _batch.Clear();
+                        wrote = true;
+                    }
+
+                    if (wrote)
+                    {
+                        var flushed = await _output.FlushAsync();
+                        if (flushed.IsCompleted || flushed.IsCanceled)
+                        {
+                            RequestClose(NormalClosure, EngineCloseReason.TransportClose, null);
+                            _input.CancelPendingRead();
+                            return;
+                        }
+
+                        if (batch)
+                        {
+                            _socket.OnBatchWritten();
+                        }
+
+                        continue;
+                    }
+
+                    if (close)
+                    {
+                        await WriteCloseAsync();
+                        return;
+                    }
+
+                    if (!_probing && _socket.IsClosing && _socket.IsActive(this))
+                    {
+                        // Everything queued before Close() is out: finish the close now.
+                        _socket.OnCloseDelivered();
+                        continue;
+                    }
+
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ConnectionAbortedException or ConnectionResetException or InvalidOperationException)
+        {
+            RequestClose(NormalClosure, EngineCloseReason.TransportError, ex);
+            _input.CancelPendingRead();
+        }
+    }
+
+    private async Task WriteCloseAsync()
+    {
+        ushort status;
+        lock (_gate)
+        {
+            status = _closeStatus;
+        }
+
+        WriteCloseFrame(status);
+        try
+        {
+            await _output.FlushAsync();
+        }
+        finally
+        {
+            _input.CancelPendingRead();
+        }
+    }
+
+    /// <summary>Sends a normal close frame on a connection that will carry nothing else.</summary>
+    public static async Task CloseAtOnceAsync(PipeReader input, PipeWriter output)
+    {
+        WriteCloseFrame(output, NormalClosure);
+        await output.FlushAsync();
+        await output.CompleteAsync();
+        await input.CompleteAsync();
+    }
+
+    private void WriteCloseFrame(ushort status) => WriteCloseFrame(_output, status);
+
+    private static void WriteCloseFrame(PipeWriter output, ushort status)
+    {
+        Span<byte> body = stackalloc byte[2];
+        // 1005, 1006 and 1015 must never appear on the wire.
+        BinaryPrimitives.WriteUInt16BigEndian(body, status is 1005 or 1006 or 1015 ? NormalClosure : status);
+        WriteFrame(output, WebSocketOpcode.Close, body);
+    }
+
+    private void WriteFrame(WebSocketOpcode opcode, ReadOnlySpan<byte> payload) => WriteFrame(_output, opcode, payload);
+
+    private static void WriteFrame(PipeWriter output, WebSocketOpcode opcode, ReadOnlySpan<byte> payload)
+    {
+        var header = output.GetSpan(WebSocketFrameHeader.MaxServerHeaderLength);
+        output.Advance(WebSocketFrameHeader.WriteServerHeader(header, opcode, payload.Length));
+        output.Write(payload);
+    }
+}
