@@ -1,3 +1,4 @@
+using Synapse.SocketIO;
 using Synapse.SocketIO.Engine;
 using Synapse.SocketIO.Hosting;
 
@@ -15,8 +16,30 @@ builder.Logging.SetMinimumLevel(LogLevel.Warning);
 
 if (args[0] == "socketio")
 {
-    Console.Error.WriteLine("The Socket.IO conformance server arrives with the Socket.IO layer.");
-    return 2;
+    builder.Services.AddSocketIO(options =>
+    {
+        options.PingInterval = TimeSpan.FromMilliseconds(300);
+        options.PingTimeout = TimeSpan.FromMilliseconds(200);
+        options.MaxHttpBufferSize = 1_000_000;
+        options.ConnectTimeout = TimeSpan.FromMilliseconds(1000);
+        options.Cors = new EngineCorsOptions().AllowAnyOrigin();
+    });
+
+    var sio = builder.Build();
+    sio.MapSocketIO(io =>
+    {
+        io.OnConnection(socket =>
+        {
+            socket.Emit("auth", socket.Handshake.Auth);
+            socket.On("message", (SocketIOArguments a) => socket.Emit("message-back", a.ToObjects()));
+            socket.On("message-with-ack", (SocketIOArguments a, AckCallback ack) => ack(a.ToObjects()));
+        });
+        io.Of("/custom").OnConnection(socket => socket.Emit("auth", socket.Handshake.Auth));
+    });
+
+    Console.WriteLine($"Socket.IO conformance server on http://localhost:{port}/socket.io/");
+    await sio.RunAsync();
+    return 0;
 }
 
 builder.Services.AddEngineIO(options =>

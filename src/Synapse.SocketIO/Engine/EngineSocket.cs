@@ -145,6 +145,18 @@ public sealed partial class EngineSocket
         }
     }
 
+    /// <summary>Whether a packet sent now would go out at once rather than wait in the queue.</summary>
+    internal bool CanWriteNow
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _state == EngineReadyState.Open && _writeBuffer.Count == 0 && _transport.IsWritable;
+            }
+        }
+    }
+
     internal EngineTransport CurrentTransport => Volatile.Read(ref _transport);
 
     internal bool IsActive(EngineTransport transport) => ReferenceEquals(Volatile.Read(ref _transport), transport);

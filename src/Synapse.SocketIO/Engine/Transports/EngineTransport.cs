@@ -10,6 +10,9 @@ internal abstract class EngineTransport
     /// <summary>The transport's name on the wire: <c>polling</c> or <c>websocket</c>.</summary>
     public abstract string Name { get; }
 
+    /// <summary>Whether a packet queued now would be written right away (volatile packets are dropped otherwise).</summary>
+    public virtual bool IsWritable => true;
+
     /// <summary>Packets were queued, or the session changed state: look again.</summary>
     public abstract void Wake();
 

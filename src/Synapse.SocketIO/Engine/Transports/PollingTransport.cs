@@ -30,6 +30,8 @@ internal sealed class PollingTransport : EngineTransport
 
     public override string Name => "polling";
 
+    public override bool IsWritable => Volatile.Read(ref _getPending);
+
     internal void Attach(EngineSocket socket) => _socket = socket;
 
     public override void Wake() => _signal.Set();

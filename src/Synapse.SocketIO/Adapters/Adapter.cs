@@ -1,0 +1,95 @@
+namespace Synapse.SocketIO.Adapters;
+
+/// <summary>
+/// The one seam for scale-out, modelled on Node's <c>socket.io-adapter</c>: it keeps who is in
+/// which room and carries every broadcast. <see cref="InMemoryAdapter"/> serves one process;
+/// cluster adapters derive from it and add the messages between nodes, so nothing above this
+/// contract may assume a single process.
+/// </summary>
+public abstract class Adapter : IAsyncDisposable
+{
+    /// <summary>Creates the adapter of a namespace.</summary>
+    protected Adapter(Namespace nsp) => Namespace = nsp ?? throw new ArgumentNullException(nameof(nsp));
+
+    /// <summary>The namespace served.</summary>
+    public Namespace Namespace { get; }
+
+    /// <summary>A room got its first member.</summary>
+    public event Action<string>? RoomCreated;
+
+    /// <summary>A room lost its last member.</summary>
+    public event Action<string>? RoomDeleted;
+
+    /// <summary>A socket (second argument: its id) joined a room.</summary>
+    public event Action<string, string>? RoomJoined;
+
+    /// <summary>A socket (second argument: its id) left a room.</summary>
+    public event Action<string, string>? RoomLeft;
+
+    /// <summary>Called once when the namespace is created (cluster adapters subscribe here).</summary>
+    public virtual Task InitAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    /// <summary>Releases the adapter's resources.</summary>
+    public virtual ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Adds a socket of this node to rooms.</summary>
+    public abstract void AddAll(string id, IEnumerable<string> rooms);
+
+    /// <summary>Removes a socket of this node from a room.</summary>
+    public abstract void Del(string id, string room);
+
+    /// <summary>Removes a socket of this node from every room.</summary>
+    public abstract void DelAll(string id);
+
+    /// <summary>The rooms a socket of this node is in, or null if it is unknown.</summary>
+    public abstract IReadOnlySet<string>? SocketRooms(string id);
+
+    /// <summary>Sends a packet to every targeted socket, encoding it once.</summary>
+    public abstract void Broadcast(OutgoingPacket packet, BroadcastOptions options);
+
+    /// <summary>
+    /// Sends a packet that expects acknowledgements: <paramref name="clientCountCallback"/> is told
+    /// how many sockets were reached (once per node), <paramref name="ack"/> receives each answer.
+    /// </summary>
+    public abstract void BroadcastWithAck(OutgoingPacket packet, BroadcastOptions options, Action<int> clientCountCallback, Action<SocketIOArguments> ack);
+
+    /// <summary>The ids of the sockets in the given rooms (all sockets when empty).</summary>
+    public abstract Task<IReadOnlySet<string>> SocketsAsync(IReadOnlySet<string> rooms);
+
+    /// <summary>The targeted sockets, local and remote.</summary>
+    public abstract Task<IReadOnlyList<RemoteSocket>> FetchSocketsAsync(BroadcastOptions options);
+
+    /// <summary>Makes the targeted sockets join rooms.</summary>
+    public abstract Task AddSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms);
+
+    /// <summary>Makes the targeted sockets leave rooms.</summary>
+    public abstract Task DelSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms);
+
+    /// <summary>Disconnects the targeted sockets; <paramref name="close"/> also closes their connections.</summary>
+    public abstract Task DisconnectSocketsAsync(BroadcastOptions options, bool close);
+
+    /// <summary>Sends an event to the other nodes of the cluster (none for a single node).</summary>
+    public abstract Task ServerSideEmitAsync(object?[] packet);
+
+    /// <summary>Sends an event to the other nodes and gathers their acknowledgements within <paramref name="timeout"/>.</summary>
+    public abstract Task<IReadOnlyList<SocketIOArguments>> ServerSideEmitWithAckAsync(object?[] packet, TimeSpan timeout);
+
+    /// <summary>How many nodes the cluster has.</summary>
+    public virtual Task<int> ServerCountAsync() => Task.FromResult(1);
+
+    /// <summary>Raises <see cref="RoomCreated"/>.</summary>
+    protected void OnRoomCreated(string room) => RoomCreated?.Invoke(room);
+
+    /// <summary>Raises <see cref="RoomDeleted"/>.</summary>
+    protected void OnRoomDeleted(string room) => RoomDeleted?.Invoke(room);
+
+    /// <summary>Raises <see cref="RoomJoined"/>.</summary>
+    protected void OnRoomJoined(string room, string id) => RoomJoined?.Invoke(room, id);
+
+    /// <summary>Raises <see cref="RoomLeft"/>.</summary>
+    protected void OnRoomLeft(string room, string id) => RoomLeft?.Invoke(room, id);
+}

@@ -1,0 +1,200 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Synapse.SocketIO.Engine;
+using Synapse.SocketIO.Protocol;
+
+namespace Synapse.SocketIO;
+
+/// <summary>
+/// Joins one Engine.IO connection to the namespace sockets multiplexed over it (Node's
+/// <c>Client</c>): decodes packets, routes them by namespace, and closes the connection on a
+/// protocol violation or when no namespace is joined within the connect timeout.
+/// </summary>
+internal sealed partial class Client
+{
+    private static readonly JsonElement EmptyAuth = JsonDocument.Parse("{}").RootElement.Clone();
+    private readonly SocketIOServer _server;
+    private readonly SocketIOPacketDecoder _decoder;
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, Socket> _namespaces = new(StringComparer.Ordinal);
+    private Timer? _connectTimer;
+
+    public Client(SocketIOServer server, EngineSocket conn, ILogger logger)
+    {
+        _server = server;
+        _logger = logger;
+        Conn = conn;
+        _decoder = new SocketIOPacketDecoder(server.Options.DecoderOptions);
+        conn.Message += OnMessage;
+        conn.Closed += OnClosed;
+        _connectTimer = new Timer(
+            static state => ((Client)state!).OnConnectTimeout(),
+            this,
+            server.Options.ConnectTimeout,
+            System.Threading.Timeout.InfiniteTimeSpan);
+    }
+
+    public EngineSocket Conn { get; }
+
+    /// <summary>Queues an encoded packet; a volatile one is dropped if the transport is busy.</summary>
+    public void Write(EncodedSocketIOPacket packet, bool isVolatile)
+    {
+        if (isVolatile && !Conn.CanWriteNow)
+        {
+            _server.Metrics.VolatileDropped();
+            return;
+        }
+
+        foreach (var enginePacket in packet.EnginePackets)
+        {
+            Conn.Send(enginePacket);
+        }
+    }
+
+    public void OnSocketConnected(Socket socket)
+    {
+        lock (_namespaces)
+        {
+            _namespaces[socket.Namespace.Name] = socket;
+        }
+
+        Interlocked.Exchange(ref _connectTimer, null)?.Dispose();
+    }
+
+    public void Remove(Socket socket)
+    {
+        lock (_namespaces)
+        {
+            if (_namespaces.TryGetValue(socket.Namespace.Name, out var current) && ReferenceEquals(current, socket))
+            {
+                _namespaces.Remove(socket.Namespace.Name);
+            }
+        }
+    }
+
+    /// <summary>Disconnects every socket of this connection, then closes it (Node's <c>_disconnect</c>).</summary>
+    public void DisconnectAll()
+    {
+        foreach (var socket in Snapshot())
+        {
+            socket.Disconnect();
+        }
+
+        Conn.Close();
+    }
+
+    private Socket[] Snapshot()
+    {
+        lock (_namespaces)
+        {
+            return _namespaces.Values.ToArray();
+        }
+    }
+
+    private void OnConnectTimeout()
+    {
+        bool joined;
+        lock (_namespaces)
+        {
+            joined = _namespaces.Count > 0;
+        }
+
+        if (!joined)
+        {
+            Log.ConnectTimeout(_logger, Conn.Id);
+            Conn.Close();
+        }
+    }
+
+    private void OnMessage(EngineSocket conn, EngineMessage message)
+    {
+        _server.Metrics.BytesReceived(message.Data.Length);
+        var result = _decoder.Decode(message);
+        if (result.IsFailed)
+        {
+            // A protocol violation ends the whole connection, and only it.
+            Log.InvalidPacket(_logger, conn.Id, result.Error);
+            foreach (var socket in Snapshot())
+            {
+                socket.OnError(new InvalidDataException(result.Error));
+            }
+
+            conn.Close();
+            return;
+        }
+
+        if (result.IsCompleted)
+        {
+            OnPacket(result.Packet);
+        }
+    }
+
+    private void OnPacket(SocketIOPacket packet)
+    {
+        Socket? socket;
+        lock (_namespaces)
+        {
+            _namespaces.TryGetValue(packet.Namespace, out socket);
+        }
+
+        if (socket is null && packet.Type == SocketIOPacketType.Connect)
+        {
+            _ = ConnectAsync(packet.Namespace, packet.Payload ?? EmptyAuth);
+        }
+        else if (socket is not null && packet.Type is not (SocketIOPacketType.Connect or SocketIOPacketType.ConnectError))
+        {
+            socket.OnPacket(packet);
+        }
+        else
+        {
+            Log.InvalidState(_logger, Conn.Id, packet.Type, packet.Namespace);
+            Conn.Close();
+        }
+    }
+
+    private async Task ConnectAsync(string name, JsonElement auth)
+    {
+        try
+        {
+            var nsp = await _server.ResolveNamespaceAsync(name, auth);
+            if (nsp is null)
+            {
+                Write(_server.Encoder.EncodeConnectError(name, "Invalid namespace"), false);
+                return;
+            }
+
+            await nsp.AddAsync(this, auth);
+        }
+        catch (Exception ex)
+        {
+            Log.ConnectFailed(_logger, Conn.Id, name, ex);
+            Write(_server.Encoder.EncodeConnectError(name, "Internal server error"), false);
+        }
+    }
+
+    private void OnClosed(EngineSocket conn, string reason, Exception? error)
+    {
+        Interlocked.Exchange(ref _connectTimer, null)?.Dispose();
+        foreach (var socket in Snapshot())
+        {
+            socket.OnClose(reason);
+        }
+
+        _decoder.Reset();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Debug, "Connection {Sid} joined no namespace in time; closing it.")]
+        public static partial void ConnectTimeout(ILogger logger, string sid);
+
+        [LoggerMessage(2, LogLevel.Debug, "Connection {Sid} sent an invalid packet ({Error}); closing it.")]
+        public static partial void InvalidPacket(ILogger logger, string sid, string error);
+
+        [LoggerMessage(3, LogLevel.Debug, "Connection {Sid} sent {Type} for namespace {Namespace} in the wrong state; closing it.")]
+        public static partial void InvalidState(ILogger logger, string sid, SocketIOPacketType type, string @namespace);
+
+        [LoggerMessage(4, LogLevel.Error, "Connecting {Sid} to namespace {Namespace} failed.")]
+        public static partial void ConnectFailed(ILogger logger, string sid, string @namespace, Exception exception);
+    }
+}

@@ -1,0 +1,50 @@
+using System.Diagnostics.Metrics;
+
+namespace Synapse.SocketIO.Diagnostics;
+
+/// <summary>
+/// The server's instruments on the <c>Synapse.SocketIO</c> meter (read them with
+/// <c>dotnet-counters</c> or OpenTelemetry). Recording costs almost nothing while nobody listens.
+/// </summary>
+public sealed class SocketIOMetrics : IDisposable
+{
+    /// <summary>The meter name.</summary>
+    public const string MeterName = "Synapse.SocketIO";
+
+    private readonly Meter _meter;
+    private readonly UpDownCounter<long> _connectedSockets;
+    private readonly Counter<long> _packetsReceived;
+    private readonly Counter<long> _packetsSent;
+    private readonly Counter<long> _bytesReceived;
+    private readonly Counter<long> _broadcasts;
+    private readonly Counter<long> _volatileDropped;
+
+    /// <summary>Creates the instruments.</summary>
+    public SocketIOMetrics(IMeterFactory? meterFactory = null)
+    {
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _connectedSockets = _meter.CreateUpDownCounter<long>("socketio.sockets.connected", description: "Sockets connected to a namespace.");
+        _packetsReceived = _meter.CreateCounter<long>("socketio.packets.received", description: "Events received from clients.");
+        _packetsSent = _meter.CreateCounter<long>("socketio.packets.sent", description: "Events emitted to single sockets.");
+        _bytesReceived = _meter.CreateCounter<long>("socketio.bytes.received", unit: "By", description: "Engine.IO message bytes received.");
+        _broadcasts = _meter.CreateCounter<long>("socketio.broadcasts", description: "Broadcasts started.");
+        _volatileDropped = _meter.CreateCounter<long>("socketio.packets.volatile_dropped", description: "Volatile packets dropped for busy clients.");
+    }
+
+    internal void SocketConnected() => _connectedSockets.Add(1);
+
+    internal void SocketDisconnected() => _connectedSockets.Add(-1);
+
+    internal void PacketReceived() => _packetsReceived.Add(1);
+
+    internal void PacketSent() => _packetsSent.Add(1);
+
+    internal void BytesReceived(int count) => _bytesReceived.Add(count);
+
+    internal void Broadcast() => _broadcasts.Add(1);
+
+    internal void VolatileDropped() => _volatileDropped.Add(1);
+
+    /// <inheritdoc />
+    public void Dispose() => _meter.Dispose();
+}

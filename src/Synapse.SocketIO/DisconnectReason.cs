@@ -1,0 +1,22 @@
+namespace Synapse.SocketIO;
+
+/// <summary>Why a socket disconnected: the strings Node's Socket.IO server gives.</summary>
+public static class DisconnectReason
+{
+    /// <summary>The connection was closed (the client left, or its network dropped).</summary>
+    public const string TransportClose = "transport close";
+    /// <summary>The connection failed.</summary>
+    public const string TransportError = "transport error";
+    /// <summary>The client stopped answering pings.</summary>
+    public const string PingTimeout = "ping timeout";
+    /// <summary>The server disconnected the socket (<c>socket.Disconnect()</c>).</summary>
+    public const string ServerNamespaceDisconnect = "server namespace disconnect";
+    /// <summary>The client disconnected the socket (<c>socket.disconnect()</c>).</summary>
+    public const string ClientNamespaceDisconnect = "client namespace disconnect";
+    /// <summary>The server is shutting down.</summary>
+    public const string ServerShuttingDown = "server shutting down";
+    /// <summary>The client sent something that could not be decoded.</summary>
+    public const string ParseError = "parse error";
+    /// <summary>The server closed the connection.</summary>
+    public const string ForcedClose = "forced close";
+}

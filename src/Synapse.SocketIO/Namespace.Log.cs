@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Logging;
+
+namespace Synapse.SocketIO;
+
+public partial class Namespace
+{
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Error, "A {Event} handler of namespace {Namespace} failed.")]
+        public static partial void HandlerFailed(ILogger logger, string @namespace, string @event, Exception exception);
+
+        [LoggerMessage(2, LogLevel.Debug, "Namespace {Namespace} refused a connection: {Message}.")]
+        public static partial void ConnectionRefused(ILogger logger, string @namespace, string message);
+    }
+}

@@ -1,0 +1,324 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Synapse.SocketIO.Internal;
+using Synapse.SocketIO.Protocol;
+
+namespace Synapse.SocketIO;
+
+public sealed partial class Socket
+{
+    // Copy-on-write: listeners are mostly registered once, then read for every packet without a lock.
+    private readonly object _listenersLock = new();
+    private ImmutableDictionary<string, ImmutableArray<EventHandlerBinding>> _handlers = ImmutableDictionary.Create<string, ImmutableArray<EventHandlerBinding>>(StringComparer.Ordinal);
+    private ImmutableArray<Action<string, SocketIOArguments>> _any = [];
+    private ImmutableArray<Action<string, object?[]>> _anyOutgoing = [];
+    private ImmutableArray<Func<SocketIOEvent, Func<Task>, Task>> _middlewares = [];
+
+    /// <summary>
+    /// Listens to an event. The handler's parameters are bound from the event: each ordinary
+    /// parameter takes the next argument, deserialised to its type (binary as <c>byte[]</c> or
+    /// <c>ReadOnlyMemory&lt;byte&gt;</c>); parameters of type <see cref="AckCallback"/>,
+    /// <see cref="Socket"/>, <see cref="SocketIOArguments"/>, <c>object?[]</c> or
+    /// <see cref="CancellationToken"/> are injected. Async handlers are supported; their failures
+    /// are logged and raised as <see cref="Error"/>. <c>disconnect</c> and <c>disconnecting</c>
+    /// handlers receive the reason string.
+    /// </summary>
+    public Socket On(string eventName, Delegate handler) => AddHandler(eventName, new EventHandlerBinding(handler));
+
+    /// <summary>Like <see cref="On"/>, for the next occurrence only.</summary>
+    public Socket Once(string eventName, Delegate handler) => AddHandler(eventName, new EventHandlerBinding(handler, once: true));
+
+    /// <summary>Removes one handler of an event, or all of them when <paramref name="handler"/> is null.</summary>
+    public Socket Off(string eventName, Delegate? handler = null)
+    {
+        lock (_listenersLock)
+        {
+            if (_handlers.TryGetValue(eventName, out var list))
+            {
+                var kept = handler is null ? [] : list.RemoveAll(b => b.Handler == handler);
+                _handlers = kept.IsEmpty ? _handlers.Remove(eventName) : _handlers.SetItem(eventName, kept);
+            }
+        }
+
+        return this;
+    }
+
+    /// <summary>The events with at least one handler.</summary>
+    public IReadOnlyCollection<string> EventNames => _handlers.Keys.ToArray();
+
+    /// <summary>Listens to every incoming event (called before the event's own handlers).</summary>
+    public Socket OnAny(Action<string, SocketIOArguments> listener)
+    {
+        lock (_listenersLock)
+        {
+            _any = _any.Add(listener);
+        }
+
+        return this;
+    }
+
+    /// <summary>Like <see cref="OnAny"/>, but first in line.</summary>
+    public Socket PrependAny(Action<string, SocketIOArguments> listener)
+    {
+        lock (_listenersLock)
+        {
+            _any = _any.Insert(0, listener);
+        }
+
+        return this;
+    }
+
+    /// <summary>Removes a catch-all listener, or all of them.</summary>
+    public Socket OffAny(Action<string, SocketIOArguments>? listener = null)
+    {
+        lock (_listenersLock)
+        {
+            _any = listener is null ? [] : _any.Remove(listener);
+        }
+
+        return this;
+    }
+
+    /// <summary>The catch-all listeners.</summary>
+    public IReadOnlyList<Action<string, SocketIOArguments>> ListenersAny => _any;
+
+    /// <summary>Listens to every outgoing event of this socket (its emits and the broadcasts it receives).</summary>
+    public Socket OnAnyOutgoing(Action<string, object?[]> listener)
+    {
+        lock (_listenersLock)
+        {
+            _anyOutgoing = _anyOutgoing.Add(listener);
+        }
+
+        return this;
+    }
+
+    /// <summary>Like <see cref="OnAnyOutgoing"/>, but first in line.</summary>
+    public Socket PrependAnyOutgoing(Action<string, object?[]> listener)
+    {
+        lock (_listenersLock)
+        {
+            _anyOutgoing = _anyOutgoing.Insert(0, listener);
+        }
+
+        return this;
+    }
+
+    /// <summary>Removes an outgoing catch-all listener, or all of them.</summary>
+    public Socket OffAnyOutgoing(Action<string, object?[]>? listener = null)
+    {
+        lock (_listenersLock)
+        {
+            _anyOutgoing = listener is null ? [] : _anyOutgoing.Remove(listener);
+        }
+
+        return this;
+    }
+
+    /// <summary>The outgoing catch-all listeners.</summary>
+    public IReadOnlyList<Action<string, object?[]>> ListenersAnyOutgoing => _anyOutgoing;
+
+    /// <summary>
+    /// Adds a packet middleware, run for each incoming event before its handlers. Call
+    /// <c>next()</c> to go on; throw to refuse the event (it is dropped and <see cref="Error"/> is raised).
+    /// </summary>
+    public Socket Use(Func<SocketIOEvent, Func<Task>, Task> middleware)
+    {
+        lock (_listenersLock)
+        {
+            _middlewares = _middlewares.Add(middleware);
+        }
+
+        return this;
+    }
+
+    private Socket AddHandler(string eventName, EventHandlerBinding binding)
+    {
+        lock (_listenersLock)
+        {
+            var list = _handlers.TryGetValue(eventName, out var existing) ? existing : [];
+            _handlers = _handlers.SetItem(eventName, list.Add(binding));
+        }
+
+        return this;
+    }
+
+    private void NotifyOutgoing(string eventName, object?[] args)
+    {
+        foreach (var listener in _anyOutgoing)
+        {
+            try
+            {
+                listener(eventName, args);
+            }
+            catch (Exception ex)
+            {
+                Log.HandlerFailed(_logger, Id, "outgoing any", ex);
+            }
+        }
+    }
+
+    private void OnEvent(SocketIOPacket packet)
+    {
+        Server.Metrics.PacketReceived();
+        if (packet.Payload is not { ValueKind: JsonValueKind.Array } payload || payload.GetArrayLength() == 0)
+        {
+            return;
+        }
+
+        var first = payload[0];
+        var eventName = first.ValueKind == JsonValueKind.String ? first.GetString()! : first.GetRawText();
+        var arguments = new SocketIOArguments(packet, 1, Server.Encoder.SerializerOptions);
+        AckCallback? ack = packet.AckId is { } id ? new Acknowledger(this, id).Send : null;
+
+        foreach (var listener in _any)
+        {
+            try
+            {
+                listener(eventName, arguments);
+            }
+            catch (Exception ex)
+            {
+                Log.HandlerFailed(_logger, Id, "any", ex);
+            }
+        }
+
+        var middlewares = _middlewares;
+        if (middlewares.IsEmpty)
+        {
+            Dispatch(eventName, arguments, ack);
+            return;
+        }
+
+        _ = RunMiddlewaresAsync(middlewares, new SocketIOEvent(this, eventName, arguments), ack);
+    }
+
+    private async Task RunMiddlewaresAsync(ImmutableArray<Func<SocketIOEvent, Func<Task>, Task>> middlewares, SocketIOEvent ev, AckCallback? ack)
+    {
+        var index = 0;
+        var reachedEnd = false;
+        Task Next()
+        {
+            if (index < middlewares.Length)
+            {
+                return middlewares[index++](ev, Next);
+            }
+
+            reachedEnd = true;
+            return Task.CompletedTask;
+        }
+
+        try
+        {
+            await Next();
+        }
+        catch (Exception ex)
+        {
+            OnError(ex);
+            return;
+        }
+
+        if (reachedEnd && Connected)
+        {
+            Dispatch(ev.Name, ev.Arguments, ack);
+        }
+    }
+
+    private void Dispatch(string eventName, SocketIOArguments arguments, AckCallback? ack)
+    {
+        if (!Connected || !_handlers.TryGetValue(eventName, out var bindings))
+        {
+            return;
+        }
+
+        foreach (var binding in bindings)
+        {
+            if (binding.Once)
+            {
+                Off(eventName, binding.Handler);
+            }
+
+            Task? task;
+            try
+            {
+                task = binding.Invoke(this, arguments, ack);
+            }
+            catch (Exception ex)
+            {
+                Log.HandlerFailed(_logger, Id, eventName, Unwrap(ex));
+                OnError(Unwrap(ex));
+                continue;
+            }
+
+            if (task is { IsCompletedSuccessfully: false })
+            {
+                _ = ObserveAsync(task, eventName);
+            }
+        }
+    }
+
+    private async Task ObserveAsync(Task task, string eventName)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception ex)
+        {
+            Log.HandlerFailed(_logger, Id, eventName, ex);
+            OnError(ex);
+        }
+    }
+
+    private void RaiseReservedListeners(string eventName, string reason)
+    {
+        if (!_handlers.TryGetValue(eventName, out var bindings))
+        {
+            return;
+        }
+
+        foreach (var binding in bindings)
+        {
+            try
+            {
+                var method = binding.Handler.Method;
+                var parameters = method.GetParameters();
+                var args = parameters.Length switch
+                {
+                    0 => [],
+                    1 when parameters[0].ParameterType == typeof(Socket) => [this],
+                    1 => [reason],
+                    _ => new object?[] { this, reason },
+                };
+                var result = binding.Handler.DynamicInvoke(args);
+                if (result is Task { IsCompletedSuccessfully: false } task)
+                {
+                    _ = ObserveAsync(task, eventName);
+                }
+            }
+            catch (Exception ex)
+            {
+                Log.HandlerFailed(_logger, Id, eventName, Unwrap(ex));
+            }
+        }
+    }
+
+    private static Exception Unwrap(Exception ex) =>
+        ex is System.Reflection.TargetInvocationException { InnerException: { } inner } ? inner : ex;
+
+    /// <summary>Sends the ACK for one client event, once.</summary>
+    private sealed class Acknowledger(Socket socket, long id)
+    {
+        private int _sent;
+
+        public void Send(params object?[] args)
+        {
+            if (Interlocked.Exchange(ref _sent, 1) == 1 || !socket.Connected)
+            {
+                return;
+            }
+
+            socket._client.Write(socket.Server.Encoder.EncodeAck(socket.Namespace.Name, id, args), false);
+        }
+    }
+}

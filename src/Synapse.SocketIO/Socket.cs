@@ -1,0 +1,305 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Synapse.SocketIO.Adapters;
+using Synapse.SocketIO.Engine;
+using Synapse.SocketIO.Protocol;
+
+namespace Synapse.SocketIO;
+
+/// <summary>
+/// A client's connection to one namespace (Node's server-side <c>Socket</c>): it receives the
+/// client's events, emits to it, joins and leaves rooms, and starts broadcasts that exclude itself.
+/// </summary>
+public sealed partial class Socket
+{
+    private static readonly IReadOnlySet<string> NoRooms = new HashSet<string>();
+    private readonly Client _client;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<long, Action<SocketIOArguments>> _acks = new();
+    private readonly CancellationTokenSource _lifetime = new();
+    private int _connected;
+    private int _closed;
+
+    internal Socket(Namespace nsp, Client client, JsonElement auth, ILogger logger)
+    {
+        Namespace = nsp;
+        _client = client;
+        _logger = logger;
+        Id = Internal.IdGenerator.NewId();
+        Handshake = new SocketHandshake(client.Conn.Handshake, auth);
+    }
+
+    /// <summary>The socket id: unique, also the name of the socket's own room.</summary>
+    public string Id { get; }
+
+    /// <summary>The namespace the socket is connected to.</summary>
+    public Namespace Namespace { get; }
+
+    /// <summary>The server.</summary>
+    public SocketIOServer Server => Namespace.Server;
+
+    /// <summary>The handshake details.</summary>
+    public SocketHandshake Handshake { get; }
+
+    /// <summary>Application state attached to the socket (Node's <c>socket.data</c>); fetched sockets carry it too.</summary>
+    public IDictionary<string, object?> Data { get; set; } = new ConcurrentDictionary<string, object?>(StringComparer.Ordinal);
+
+    /// <summary>The rooms the socket is in, its own id included.</summary>
+    public IReadOnlySet<string> Rooms => Namespace.Adapter.SocketRooms(Id) ?? NoRooms;
+
+    /// <summary>Whether the socket is connected.</summary>
+    public bool Connected => System.Threading.Volatile.Read(ref _connected) == 1;
+
+    /// <summary>Whether the connection state was recovered (connection state recovery is not enabled yet: always false).</summary>
+    public bool Recovered => false;
+
+    /// <summary>The underlying Engine.IO connection (Node's <c>socket.conn</c>).</summary>
+    public EngineSocket Conn => _client.Conn;
+
+    /// <summary>Cancelled when the socket disconnects; handlers may take it as a parameter.</summary>
+    public CancellationToken DisconnectedToken => _lifetime.Token;
+
+    /// <summary>Raised when the socket is about to disconnect; <see cref="Rooms"/> is still readable.</summary>
+    public event Action<Socket, string>? Disconnecting;
+
+    /// <summary>Raised once the socket disconnected, with the reason (<see cref="DisconnectReason"/>).</summary>
+    public event Action<Socket, string>? Disconnected;
+
+    /// <summary>Raised when a packet middleware refuses an event or a handler fails.</summary>
+    public event Action<Socket, Exception>? Error;
+
+    /// <summary>Emit modifiers: drop the packet if the client cannot take it now.</summary>
+    public SocketEmitter Volatile => new(this, true, true, null);
+
+    /// <summary>Emit modifiers: whether the packet may be compressed.</summary>
+    public SocketEmitter Compress(bool compress) => new(this, false, compress, null);
+
+    /// <summary>Emit modifiers: how long <see cref="SocketEmitter.EmitWithAckAsync(string, object?[])"/> waits.</summary>
+    public SocketEmitter Timeout(TimeSpan timeout) => new(this, false, true, timeout);
+
+    /// <summary>Emits an event to this client. Arguments may be any JSON-serialisable values, binary included.</summary>
+    /// <exception cref="ArgumentException"><paramref name="eventName"/> is reserved.</exception>
+    public bool Emit(string eventName, params object?[] args) => EmitCore(eventName, args, false, true);
+
+    /// <summary>Emits <c>message</c> events (Node's <c>socket.send</c>).</summary>
+    public Socket Send(params object?[] args)
+    {
+        Emit("message", args);
+        return this;
+    }
+
+    /// <summary>Emits an event and waits, without time limit, for the client's acknowledgement.</summary>
+    public Task<SocketIOArguments> EmitWithAckAsync(string eventName, params object?[] args) =>
+        EmitWithAckCore(eventName, args, false, true, null, CancellationToken.None);
+
+    /// <summary>Broadcast to a room, excluding this socket.</summary>
+    public BroadcastOperator To(params string[] rooms) => Broadcast.To(rooms);
+
+    /// <summary>Same as <see cref="To"/>.</summary>
+    public BroadcastOperator In(params string[] rooms) => Broadcast.To(rooms);
+
+    /// <summary>Broadcast to everyone but the given rooms and this socket.</summary>
+    public BroadcastOperator Except(params string[] rooms) => Broadcast.Except(rooms);
+
+    /// <summary>Broadcast to every socket of the namespace except this one.</summary>
+    public BroadcastOperator Broadcast => new(Namespace, BroadcastOptions.All with { Except = new HashSet<string> { Id } });
+
+    /// <summary>Joins rooms. Completes at once with the in-memory adapter.</summary>
+    public ValueTask Join(params string[] rooms)
+    {
+        JoinLocal(rooms);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Leaves a room.</summary>
+    public ValueTask Leave(string room)
+    {
+        LeaveLocal(room);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Disconnects the socket from its namespace (the client gets a DISCONNECT packet, the reason
+    /// is "server namespace disconnect"); with <paramref name="close"/>, closes the whole connection.
+    /// </summary>
+    public Socket Disconnect(bool close = false)
+    {
+        if (!Connected)
+        {
+            return this;
+        }
+
+        if (close)
+        {
+            _client.DisconnectAll();
+        }
+        else
+        {
+            _client.Write(Server.Encoder.EncodeDisconnect(Namespace.Name), false);
+            OnClose(DisconnectReason.ServerNamespaceDisconnect);
+        }
+
+        return this;
+    }
+
+    internal bool EmitCore(string eventName, object?[] args, bool isVolatile, bool compress)
+    {
+        ThrowIfReserved(eventName);
+        NotifyOutgoing(eventName, args);
+        _client.Write(Server.Encoder.EncodeEvent(Namespace.Name, eventName, args), isVolatile);
+        Server.Metrics.PacketSent();
+        return true;
+    }
+
+    internal async Task<SocketIOArguments> EmitWithAckCore(string eventName, object?[] args, bool isVolatile, bool compress, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        ThrowIfReserved(eventName);
+        var id = Namespace.NextAckId();
+        var completion = new TaskCompletionSource<SocketIOArguments>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _acks[id] = response => completion.TrySetResult(response);
+        NotifyOutgoing(eventName, args);
+        _client.Write(Server.Encoder.EncodeEvent(Namespace.Name, eventName, args, id), isVolatile);
+        try
+        {
+            var task = completion.Task.WaitAsync(cancellationToken);
+            return timeout is { } limit ? await task.WaitAsync(limit, cancellationToken) : await task;
+        }
+        catch (TimeoutException)
+        {
+            throw new SocketIOAckTimeoutException(1, 0);
+        }
+        finally
+        {
+            _acks.TryRemove(id, out _);
+        }
+    }
+
+    /// <summary>Writes a broadcast that an adapter encoded once for every recipient.</summary>
+    internal void WriteBroadcast(EncodedSocketIOPacket encoded, OutgoingPacket packet, BroadcastFlags flags)
+    {
+        if (_anyOutgoing.Length > 0 && packet.Data.Length > 0 && packet.Data[0] is string eventName)
+        {
+            NotifyOutgoing(eventName, packet.Data[1..]);
+        }
+
+        _client.Write(encoded, flags.Volatile);
+    }
+
+    internal void RegisterAck(long id, Action<SocketIOArguments> ack) => _acks[id] = ack;
+
+    internal void JoinLocal(IEnumerable<string> rooms)
+    {
+        if (System.Threading.Volatile.Read(ref _closed) == 0)
+        {
+            Namespace.Adapter.AddAll(Id, rooms);
+        }
+    }
+
+    internal void LeaveLocal(string room) => Namespace.Adapter.Del(Id, room);
+
+    /// <summary>The namespace accepted the socket: join its own room and tell the client.</summary>
+    internal void OnConnect()
+    {
+        System.Threading.Volatile.Write(ref _connected, 1);
+        JoinLocal([Id]);
+        _client.Write(Server.Encoder.EncodeConnect(Namespace.Name, new ConnectReply(Id)), false);
+    }
+
+    internal void OnPacket(SocketIOPacket packet)
+    {
+        switch (packet.Type)
+        {
+            case SocketIOPacketType.Event or SocketIOPacketType.BinaryEvent:
+                OnEvent(packet);
+                break;
+            case SocketIOPacketType.Ack or SocketIOPacketType.BinaryAck:
+                if (packet.AckId is { } id && _acks.TryRemove(id, out var ack))
+                {
+                    ack(new SocketIOArguments(packet, 0, Server.Encoder.SerializerOptions));
+                }
+
+                break;
+            case SocketIOPacketType.Disconnect:
+                OnClose(DisconnectReason.ClientNamespaceDisconnect);
+                break;
+        }
+    }
+
+    /// <summary>The socket leaves: rooms are readable during <see cref="Disconnecting"/>, gone after.</summary>
+    internal void OnClose(string reason)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) == 1)
+        {
+            return;
+        }
+
+        var wasConnected = Interlocked.Exchange(ref _connected, 0) == 1;
+        if (wasConnected)
+        {
+            Raise(Disconnecting, reason);
+            RaiseReservedListeners("disconnecting", reason);
+        }
+
+        Namespace.Adapter.DelAll(Id);
+        Namespace.Remove(this);
+        _client.Remove(this);
+        _acks.Clear();
+        _lifetime.Cancel();
+        if (wasConnected)
+        {
+            Server.Metrics.SocketDisconnected();
+            Log.Disconnected(_logger, Id, Namespace.Name, reason);
+            Raise(Disconnected, reason);
+            RaiseReservedListeners("disconnect", reason);
+        }
+
+        _lifetime.Dispose();
+    }
+
+    internal void OnError(Exception error)
+    {
+        var handler = Error;
+        if (handler is null)
+        {
+            Log.UnhandledError(_logger, Id, error);
+            return;
+        }
+
+        try
+        {
+            handler(this, error);
+        }
+        catch (Exception ex)
+        {
+            Log.HandlerFailed(_logger, Id, "error", ex);
+        }
+    }
+
+    private void Raise(Action<Socket, string>? handler, string reason)
+    {
+        if (handler is null)
+        {
+            return;
+        }
+
+        try
+        {
+            handler(this, reason);
+        }
+        catch (Exception ex)
+        {
+            Log.HandlerFailed(_logger, Id, "disconnect", ex);
+        }
+    }
+
+    private static void ThrowIfReserved(string eventName)
+    {
+        if (Internal.ReservedEvents.Contains(eventName))
+        {
+            throw new ArgumentException($"\"{eventName}\" is a reserved event name", nameof(eventName));
+        }
+    }
+
+    private sealed record ConnectReply(string Sid);
+}

@@ -1,0 +1,23 @@
+namespace Synapse.SocketIO;
+
+/// <summary>Not every acknowledgement arrived in time.</summary>
+public sealed class SocketIOAckTimeoutException : TimeoutException
+{
+    /// <summary>Creates the error.</summary>
+    public SocketIOAckTimeoutException(int expected, int received, IReadOnlyList<SocketIOArguments>? responses = null)
+        : base($"operation has timed out: {expected - received} of {expected} client(s) did not acknowledge in time")
+    {
+        Expected = expected;
+        Received = received;
+        Responses = responses ?? [];
+    }
+
+    /// <summary>How many acknowledgements were expected.</summary>
+    public int Expected { get; }
+
+    /// <summary>How many arrived.</summary>
+    public int Received { get; }
+
+    /// <summary>The acknowledgements that did arrive.</summary>
+    public IReadOnlyList<SocketIOArguments> Responses { get; }
+}
