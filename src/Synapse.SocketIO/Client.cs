@@ -131,6 +131,14 @@ internal sealed partial class Client
 
     private void OnPacket(SocketIOPacket packet)
     {
+        if (packet.IsEvent && IsReservedEvent(packet))
+        {
+            // socket.io-parser refuses these as an invalid payload: a client may not fake them.
+            Log.InvalidPacket(_logger, Conn.Id, "invalid payload (reserved event name)");
+            Conn.Close();
+            return;
+        }
+
         Socket? socket;
         lock (_namespaces)
         {
@@ -151,6 +159,12 @@ internal sealed partial class Client
             Conn.Close();
         }
     }
+
+    private static bool IsReservedEvent(SocketIOPacket packet) =>
+        packet.Payload is { ValueKind: JsonValueKind.Array } payload
+        && payload.GetArrayLength() > 0
+        && payload[0] is { ValueKind: JsonValueKind.String } name
+        && Internal.ReservedEvents.Contains(name.GetString()!);
 
     private async Task ConnectAsync(string name, JsonElement auth)
     {

@@ -255,7 +255,16 @@ public partial class Namespace
         }
     }
 
-    internal void Remove(Socket socket) => _sockets.TryRemove(new KeyValuePair<string, Socket>(socket.Id, socket));
+    /// <summary>Raised when the last socket left (used to clean up empty child namespaces).</summary>
+    internal event Action<Namespace>? Emptied;
+
+    internal void Remove(Socket socket)
+    {
+        if (_sockets.TryRemove(new KeyValuePair<string, Socket>(socket.Id, socket)) && _sockets.IsEmpty)
+        {
+            Emptied?.Invoke(this);
+        }
+    }
 
     private static async Task<bool> RunMiddlewaresAsync(ImmutableArray<Func<Socket, Func<Task>, Task>> middlewares, Socket socket)
     {

@@ -241,12 +241,12 @@ public sealed class SocketIOServer : IAsyncDisposable
             {
                 if (Options.CleanupEmptyChildNamespaces)
                 {
-                    child.Adapter.RoomDeleted += room =>
+                    child.Emptied += empty =>
                     {
-                        if (child.Sockets.Count == 0 && _namespaces.TryRemove(new KeyValuePair<string, Namespace>(child.Name, child)))
+                        if (_namespaces.TryRemove(new KeyValuePair<string, Namespace>(empty.Name, empty)))
                         {
-                            parent.RemoveChild(child.Name);
-                            _ = child.Adapter.DisposeAsync().AsTask();
+                            parent.RemoveChild(empty.Name);
+                            _ = empty.Adapter.DisposeAsync().AsTask();
                         }
                     };
                 }

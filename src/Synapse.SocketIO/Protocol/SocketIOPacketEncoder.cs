@@ -285,7 +285,17 @@ public sealed class SocketIOPacketEncoder
         return new EncodedSocketIOPacket(type, text, [.. scratch.Attachments]);
     }
 
-    private static int CountDigits(long value) => value == 0 ? 1 : (int)Math.Floor(Math.Log10(value)) + 1;
+    private static int CountDigits(long value)
+    {
+        int digits = 1;
+        while (value >= 10)
+        {
+            value /= 10;
+            digits++;
+        }
+
+        return digits;
+    }
 
     private static void ThrowIfInvalidAckId(long? ackId)
     {

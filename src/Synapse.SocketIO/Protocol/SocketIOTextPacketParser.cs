@@ -62,6 +62,7 @@ internal static class SocketIOTextPacketParser
         }
 
         long? ackId = null;
+        bool ackIdValid = true;
         int idStart = pos;
         while (pos < text.Length && TryAdvanceIdChar(text, ref pos))
         {
@@ -69,12 +70,7 @@ internal static class SocketIOTextPacketParser
 
         if (pos > idStart)
         {
-            if (!TryParseAckId(text[idStart..pos], out long id))
-            {
-                error = "invalid ack id";
-                return false;
-            }
-
+            ackIdValid = TryParseAckId(text[idStart..pos], out long id);
             ackId = id;
         }
 
@@ -99,6 +95,13 @@ internal static class SocketIOTextPacketParser
         if (attachments > 0 && !BinaryPlaceholder.AreValid(payload!.Value, attachments))
         {
             error = "illegal attachments";
+            return false;
+        }
+
+        // socket.io-parser notices a NaN id only in isPacketValid, after the payload checks.
+        if (!ackIdValid)
+        {
+            error = "invalid ack id";
             return false;
         }
 

@@ -48,6 +48,14 @@ internal static class JsonStringifyEscaping
                 }
             }
 
+            // Only raw JSON written by a user converter that skipped validation could end mid-escape.
+            if (read + 1 >= json.Length || (json[read + 1] == 'u' && read + 6 > json.Length))
+            {
+                json[read..].CopyTo(json[write..]);
+                write += json.Length - read;
+                break;
+            }
+
             byte escaped = json[read + 1];
             if (escaped == 'u')
             {
