@@ -45,10 +45,7 @@ internal sealed partial class Client
             return;
         }
 
-        foreach (var enginePacket in packet.EnginePackets)
-        {
-            Conn.Send(enginePacket);
-        }
+        Conn.Send(packet.EnginePackets);
     }
 
     public void OnSocketConnected(Socket socket)

@@ -253,8 +253,6 @@ public sealed partial class Socket
             Raise(Disconnected, reason);
             RaiseReservedListeners("disconnect", reason);
         }
-
-        _lifetime.Dispose();
     }
 
     internal void OnError(Exception error)

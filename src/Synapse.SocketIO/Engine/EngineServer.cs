@@ -117,9 +117,10 @@ public sealed partial class EngineServer
         foreach (var socket in _clients.Values)
         {
             socket.BeginClose(EngineCloseReason.ServerShuttingDown);
-            if (socket.Transport == "polling")
+            if (socket.CurrentTransport is PollingTransport { IsWritable: false })
             {
-                // No GET may come to fetch the close packet; don't hold shutdown for it.
+                // No GET is waiting and none may come to fetch the close packet: don't hold
+                // shutdown for it. A waiting GET takes what is queued plus the close packet.
                 socket.OnClose(EngineCloseReason.ServerShuttingDown);
             }
         }

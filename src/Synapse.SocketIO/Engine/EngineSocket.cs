@@ -99,6 +99,31 @@ public sealed partial class EngineSocket
         transport.Wake();
     }
 
+    /// <summary>
+    /// Queues several packets as one unit: no other packet can land between them (a Socket.IO
+    /// binary packet is a text message followed by its attachments).
+    /// </summary>
+    internal void Send(IReadOnlyList<EnginePacket> packets)
+    {
+        EngineTransport transport;
+        lock (_sync)
+        {
+            if (_state != EngineReadyState.Open)
+            {
+                return;
+            }
+
+            for (var i = 0; i < packets.Count; i++)
+            {
+                _writeBuffer.Add(packets[i]);
+            }
+
+            transport = _transport;
+        }
+
+        transport.Wake();
+    }
+
     /// <summary>Queues a text message.</summary>
     public void Send(string text) => Send(EnginePacket.TextMessage(text));
 

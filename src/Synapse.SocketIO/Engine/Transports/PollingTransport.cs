@@ -54,17 +54,20 @@ internal sealed class PollingTransport : EngineTransport
 
     public async Task HandleGetAsync(HttpContext context)
     {
+        bool overlap;
         lock (_gate)
         {
-            if (_getPending)
-            {
-                // Overlapping polls would reorder packets: the spec closes the session.
-                _ = EngineServer.WriteErrorAsync(context, EngineErrorCode.BadRequest);
-                _socket.OnClose(EngineCloseReason.TransportError, new InvalidOperationException("overlap from client"));
-                return;
-            }
-
+            overlap = _getPending;
             _getPending = true;
+        }
+
+        if (overlap)
+        {
+            // Overlapping polls would reorder packets: the spec closes the session.
+            // (_getPending stays set: the first GET clears it when it ends.)
+            await EngineServer.WriteErrorAsync(context, EngineErrorCode.BadRequest);
+            _socket.OnClose(EngineCloseReason.TransportError, new InvalidOperationException("overlap from client"));
+            return;
         }
 
         var aborted = context.RequestAborted;
@@ -141,16 +144,18 @@ internal sealed class PollingTransport : EngineTransport
 
     public async Task HandlePostAsync(HttpContext context)
     {
+        bool overlap;
         lock (_gate)
         {
-            if (_postPending)
-            {
-                _ = EngineServer.WriteErrorAsync(context, EngineErrorCode.BadRequest);
-                _socket.OnClose(EngineCloseReason.TransportError, new InvalidOperationException("data request overlap from client"));
-                return;
-            }
-
+            overlap = _postPending;
             _postPending = true;
+        }
+
+        if (overlap)
+        {
+            await EngineServer.WriteErrorAsync(context, EngineErrorCode.BadRequest);
+            _socket.OnClose(EngineCloseReason.TransportError, new InvalidOperationException("data request overlap from client"));
+            return;
         }
 
         try

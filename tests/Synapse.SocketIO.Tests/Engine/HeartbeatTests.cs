@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Net.WebSockets;
+using Synapse.SocketIO.Engine;
+using Synapse.SocketIO.Tests.Infrastructure;
+
+namespace Synapse.SocketIO.Tests.Engine;
+
+/// <summary>The server-driven heartbeat: a ping every PingInterval, a close when no pong comes within PingTimeout.</summary>
+[Collection(TimingCollection.Name)]
+public sealed class HeartbeatTests
+{
+    private const int Interval = 200;
+    private const int Timeout = 300;
+    // Timers may fire up to a tick of the millisecond clock early relative to Stopwatch.
+    private const double ClockSlackMs = 5;
+    private const double LateMs = 150;
+
+    private static Task<EngineTestServer> StartAsync() => EngineTestServer.StartAsync(o =>
+    {
+        o.PingInterval = TimeSpan.FromMilliseconds(Interval);
+        o.PingTimeout = TimeSpan.FromMilliseconds(Timeout);
+    });
+
+    [Fact]
+    public async Task Polling_ping_every_interval_and_pong_keeps_the_session_alive()
+    {
+        await using var server = await StartAsync();
+        var (sid, session) = await server.OpenPollingAsync();
+
+        var last = session.OpenedTimestamp;
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal("2", await server.Polling.PollAsync(sid, TimeSpan.FromSeconds(2)));
+            var now = Stopwatch.GetTimestamp();
+            var elapsed = Wait.Milliseconds(last, now);
+            Assert.InRange(elapsed, Interval - ClockSlackMs, Interval + LateMs);
+            await server.Polling.SendAsync(sid, "3");
+            // The next interval started when the server read the pong.
+            Assert.Equal(i + 1, session.Heartbeats);
+            last = session.LastHeartbeatTimestamp;
+        }
+
+        Assert.Equal(4, session.Heartbeats);
+        Assert.Equal(EngineReadyState.Open, session.Socket.ReadyState);
+        Assert.False(session.Closed.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Polling_session_without_pong_closes_with_ping_timeout_on_time()
+    {
+        await using var server = await StartAsync();
+        var (sid, session) = await server.OpenPollingAsync();
+
+        Assert.Equal("2", await server.Polling.PollAsync(sid, TimeSpan.FromSeconds(2)));
+        var close = await session.Closed.WithTimeout(TimeSpan.FromSeconds(3));
+
+        Assert.Equal(EngineCloseReason.PingTimeout, close.Reason);
+        Assert.InRange(Wait.Milliseconds(session.OpenedTimestamp, close.Timestamp), Interval + Timeout - ClockSlackMs, Interval + Timeout + LateMs);
+        await EngineAssert.ErrorAsync(await server.Polling.GetAsync(sid), EngineAssert.SessionIdUnknown);
+    }
+
+    [Fact]
+    public async Task Polling_pong_late_in_the_timeout_window_still_counts()
+    {
+        await using var server = await StartAsync();
+        var (sid, session) = await server.OpenPollingAsync();
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal("2", await server.Polling.PollAsync(sid, TimeSpan.FromSeconds(2)));
+            await Task.Delay(Timeout / 2);
+            await server.Polling.SendAsync(sid, "3");
+        }
+
+        Assert.Equal(EngineReadyState.Open, session.Socket.ReadyState);
+    }
+
+    [Fact]
+    public async Task WebSocket_ping_every_interval_and_pong_keeps_the_session_alive()
+    {
+        await using var server = await StartAsync();
+        var (client, _, session) = await server.OpenWebSocketAsync();
+        await using var _c = client;
+
+        var last = session.OpenedTimestamp;
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal("2", await client.ReceiveTextAsync(TimeSpan.FromSeconds(2)));
+            var elapsed = Wait.Milliseconds(last, Stopwatch.GetTimestamp());
+            Assert.InRange(elapsed, Interval - ClockSlackMs, Interval + LateMs);
+            await client.SendTextAsync("3");
+            // The next interval starts when the server reads the pong.
+            await Wait.UntilAsync(() => session.Heartbeats == i + 1);
+            last = session.LastHeartbeatTimestamp;
+        }
+
+        Assert.Equal(EngineReadyState.Open, session.Socket.ReadyState);
+    }
+
+    [Fact]
+    public async Task WebSocket_session_without_pong_closes_with_ping_timeout_on_time()
+    {
+        await using var server = await StartAsync();
+        var (client, _, session) = await server.OpenWebSocketAsync();
+        await using var _c = client;
+
+        Assert.Equal("2", await client.ReceiveTextAsync(TimeSpan.FromSeconds(2)));
+        var (close, before) = await client.ReceiveUntilCloseAsync(TimeSpan.FromSeconds(3));
+        Assert.Empty(before);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, close.CloseStatus);
+
+        var closed = await session.Closed.WithTimeout();
+        Assert.Equal(EngineCloseReason.PingTimeout, closed.Reason);
+        Assert.InRange(Wait.Milliseconds(session.OpenedTimestamp, closed.Timestamp), Interval + Timeout - ClockSlackMs, Interval + Timeout + LateMs);
+    }
+
+    [Fact]
+    public async Task Pings_are_batched_with_pending_messages_on_polling()
+    {
+        await using var server = await StartAsync();
+        var (sid, session) = await server.OpenPollingAsync();
+
+        await Wait.UntilAsync(() => session.Socket.ReadyState == EngineReadyState.Open && Wait.Milliseconds(session.OpenedTimestamp, Stopwatch.GetTimestamp()) > Interval + 20);
+        session.Socket.Send("after ping");
+        Assert.Equal("2\u001e4after ping", await server.Polling.PollAsync(sid));
+        await server.Polling.SendAsync(sid, "3");
+        Assert.Equal(EngineReadyState.Open, session.Socket.ReadyState);
+    }
+
+    [Fact]
+    public async Task Ping_timeout_releases_a_pending_get_with_the_close_packet()
+    {
+        await using var server = await StartAsync();
+        var (sid, session) = await server.OpenPollingAsync();
+
+        Assert.Equal("2", await server.Polling.PollAsync(sid, TimeSpan.FromSeconds(2)));
+        var pending = server.Polling.PollAsync(sid, TimeSpan.FromSeconds(3));
+        Assert.Equal(EngineCloseReason.PingTimeout, await session.ClosedReasonAsync(TimeSpan.FromSeconds(3)));
+        Assert.Equal("1", await pending.WithTimeout());
+    }
+}
