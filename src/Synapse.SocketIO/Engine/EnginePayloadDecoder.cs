@@ -12,14 +12,19 @@ internal static class EnginePayloadDecoder
     public readonly record struct Packet(EnginePacketType Type, ReadOnlyMemory<byte> Data, bool IsBinary);
 
     /// <summary>
-    /// Decodes the next packet of <paramref name="payload"/> and advances past it. False with
-    /// <paramref name="error"/> set when the packet is malformed.
+    /// Decodes the next packet of <paramref name="payload"/> and advances past it; false at the end,
+    /// or with <paramref name="error"/> set when the packet is malformed. As in Node, the packets
+    /// before a malformed one are delivered (an empty packet after a trailing separator included).
     /// </summary>
-    public static bool TryReadPacket(ref ReadOnlySpan<byte> payload, out Packet packet, out bool error)
+    /// <param name="payload">What is left to read.</param>
+    /// <param name="finished">Starts false; set once the last packet was read.</param>
+    /// <param name="packet">The packet read.</param>
+    /// <param name="error">Whether the packet was malformed.</param>
+    public static bool TryReadPacket(ref ReadOnlySpan<byte> payload, ref bool finished, out Packet packet, out bool error)
     {
         packet = default;
         error = false;
-        if (payload.IsEmpty)
+        if (finished)
         {
             return false;
         }
@@ -30,17 +35,12 @@ internal static class EnginePayloadDecoder
         {
             encoded = payload;
             payload = default;
+            finished = true;
         }
         else
         {
             encoded = payload[..end];
             payload = payload[(end + 1)..];
-            if (payload.IsEmpty)
-            {
-                // A trailing separator announces a packet that is not there.
-                error = true;
-                return false;
-            }
         }
 
         if (!TryDecode(encoded, out packet))

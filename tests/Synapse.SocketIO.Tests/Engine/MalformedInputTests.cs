@@ -45,6 +45,17 @@ public sealed class MalformedInputTests
     }
 
     [Fact]
+    public async Task A_trailing_separator_delivers_the_packet_before_it_then_closes()
+    {
+        await using var server = await EngineTestServer.StartAsync();
+        var (sid, session) = await server.OpenPollingAsync();
+
+        await EngineAssert.ErrorAsync(await server.Polling.PostAsync(sid, "4a\u001e"), EngineAssert.BadRequest);
+        Assert.Equal("a", await session.ReceiveTextAsync());
+        Assert.Equal(EngineCloseReason.ParseError, await session.ClosedReasonAsync());
+    }
+
+    [Fact]
     public async Task Binary_content_type_post_is_refused_as_a_v3_client()
     {
         await using var server = await EngineTestServer.StartAsync();

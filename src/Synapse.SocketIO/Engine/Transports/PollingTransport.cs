@@ -257,14 +257,9 @@ internal sealed class PollingTransport : EngineTransport
                 payload = rented.AsSpan(0, (int)body.Length);
             }
 
-            if (payload.IsEmpty)
-            {
-                _socket.OnClose(EngineCloseReason.ParseError);
-                return false;
-            }
-
             bool error;
-            while (EnginePayloadDecoder.TryReadPacket(ref payload, out var packet, out error))
+            var finished = false;
+            while (EnginePayloadDecoder.TryReadPacket(ref payload, ref finished, out var packet, out error))
             {
                 _socket.OnPacket(packet.Type, packet.Data, packet.IsBinary);
                 if (packet.Type == EnginePacketType.Close || _socket.ReadyState == EngineReadyState.Closed)
