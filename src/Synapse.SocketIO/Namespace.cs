@@ -100,7 +100,10 @@ public partial class Namespace
     /// <summary>Targets a room.</summary>
     public BroadcastOperator To(params string[] rooms) => NewOperator().To(rooms);
 
-    /// <summary>Same as <see cref="To"/>.</summary>
+    /// <summary>Targets rooms.</summary>
+    public BroadcastOperator To(IEnumerable<string> rooms) => NewOperator().To(rooms);
+
+    /// <summary>Same as <see cref="To(string[])"/>.</summary>
     public BroadcastOperator In(params string[] rooms) => NewOperator().To(rooms);
 
     /// <summary>Excludes rooms.</summary>
@@ -253,6 +256,8 @@ public partial class Namespace
                 Log.HandlerFailed(_logger, Name, "connection", ex);
             }
         }
+
+        socket.MarkReady();
     }
 
     /// <summary>Raised when the last socket left (used to clean up empty child namespaces).</summary>

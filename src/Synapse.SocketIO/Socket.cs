@@ -18,6 +18,8 @@ public sealed partial class Socket
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<long, Action<SocketIOArguments>> _acks = new();
     private readonly CancellationTokenSource _lifetime = new();
+    private readonly object _pendingLock = new();
+    private List<SocketIOPacket>? _pending = new();
     private int _connected;
     private int _closed;
 
@@ -206,7 +208,51 @@ public sealed partial class Socket
         _client.Write(Server.Encoder.EncodeConnect(Namespace.Name, new ConnectReply(Id)), false);
     }
 
+    /// <summary>
+    /// Takes a packet from the client. Until the connection handlers have run, packets wait here:
+    /// the client may send as soon as it sees CONNECT, and an event must not reach a socket
+    /// whose handlers are not registered yet (Node gets this for free by being single-threaded).
+    /// </summary>
     internal void OnPacket(SocketIOPacket packet)
+    {
+        lock (_pendingLock)
+        {
+            if (_pending is not null)
+            {
+                _pending.Add(packet);
+                return;
+            }
+        }
+
+        Process(packet);
+    }
+
+    /// <summary>The connection handlers ran: deliver what waited, in order, then go direct.</summary>
+    internal void MarkReady()
+    {
+        while (true)
+        {
+            List<SocketIOPacket> batch;
+            lock (_pendingLock)
+            {
+                if (_pending is null || _pending.Count == 0)
+                {
+                    _pending = null;
+                    return;
+                }
+
+                batch = _pending;
+                _pending = new List<SocketIOPacket>();
+            }
+
+            foreach (var packet in batch)
+            {
+                Process(packet);
+            }
+        }
+    }
+
+    private void Process(SocketIOPacket packet)
     {
         switch (packet.Type)
         {

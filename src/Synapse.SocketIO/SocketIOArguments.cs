@@ -49,6 +49,12 @@ public sealed class SocketIOArguments : IReadOnlyList<JsonElement>
     /// <summary>An argument as raw JSON (binary values appear as placeholders).</summary>
     public JsonElement this[int index] => _values[index];
 
+    /// <summary>
+    /// Whether the client asked for an acknowledgement (it passed a callback). An injected
+    /// <see cref="AckCallback"/> is a harmless no-op when it did not.
+    /// </summary>
+    public bool AckRequested => _packet.IsEvent && _packet.AckId is not null;
+
     /// <summary>The binary attachments of the packet, in placeholder order.</summary>
     public IReadOnlyList<ReadOnlyMemory<byte>> Attachments => _packet.Attachments;
 

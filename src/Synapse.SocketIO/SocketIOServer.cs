@@ -146,7 +146,10 @@ public sealed class SocketIOServer : IAsyncDisposable
     /// <summary>Targets rooms of the main namespace.</summary>
     public BroadcastOperator To(params string[] rooms) => Sockets.To(rooms);
 
-    /// <summary>Same as <see cref="To"/>.</summary>
+    /// <summary>Targets rooms of the main namespace.</summary>
+    public BroadcastOperator To(IEnumerable<string> rooms) => Sockets.To(rooms);
+
+    /// <summary>Same as <see cref="To(string[])"/>.</summary>
     public BroadcastOperator In(params string[] rooms) => Sockets.In(rooms);
 
     /// <summary>Excludes rooms of the main namespace.</summary>

@@ -1,0 +1,142 @@
+using Synapse.Server.Auth;
+using Synapse.Server.Domain;
+using Synapse.Server.Realtime.Contracts;
+using Synapse.Server.Realtime.Handlers;
+using Synapse.Server.Storage;
+using Synapse.SocketIO;
+
+namespace Synapse.Server.Realtime;
+
+/// <summary>
+/// Wires the real-time API onto the Socket.IO server: a connection middleware that admits only
+/// sockets with a valid access token, and for each admitted socket its session, its personal room
+/// <c>user:{id}</c>, the event handlers of every area and the presence and clean-up lifecycle.
+/// </summary>
+public sealed partial class RealtimeGateway(
+    AccessTokenService tokens,
+    IUserStore users,
+    IEnumerable<ISocketEventHandlers> handlers,
+    PresenceHandlers presence,
+    TypingHandlers typing,
+    CallHandlers calls,
+    ILogger<RealtimeGateway> logger)
+{
+    /// <summary>The <c>connect_error</c> message of a refused connection (the seed's wording).</summary>
+    public const string AuthenticationErrorMessage = "Authentication error";
+
+    private readonly ISocketEventHandlers[] _handlers = handlers.ToArray();
+
+    /// <summary>Registers the middleware and the connection handler on the main namespace.</summary>
+    public void Attach(SocketIOServer io)
+    {
+        io.Use(AuthenticateAsync);
+        io.OnConnection(OnConnectionAsync);
+    }
+
+    private async Task AuthenticateAsync(Socket socket, Func<Task> next)
+    {
+        var validation = await tokens.ValidateAsync(ReadToken(socket.Handshake));
+        var user = validation.Identity is { } identity ? await users.GetUserAsync(identity.UserId, socket.DisconnectedToken) : null;
+        if (user is null)
+        {
+            var message = validation.Identity is null ? validation.FailureMessage : "The user no longer exists.";
+            Log.ConnectionRefused(logger, socket.Handshake.Address?.ToString(), message);
+            throw new SocketIOConnectException(AuthenticationErrorMessage, new ConnectErrorData(ErrorCodes.Unauthenticated, message));
+        }
+
+        socket.Data[SocketSession.UserDataKey] = user;
+        await next();
+    }
+
+    /// <summary>The token from the handshake's <c>auth.token</c>, or else an <c>Authorization: Bearer</c> header.</summary>
+    private static string? ReadToken(SocketHandshake handshake)
+    {
+        if (handshake.Auth.ValueKind == System.Text.Json.JsonValueKind.Object
+            && handshake.Auth.TryGetProperty("token", out var token)
+            && token.ValueKind == System.Text.Json.JsonValueKind.String)
+        {
+            return token.GetString();
+        }
+
+        var header = handshake.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
+    }
+
+    private async Task OnConnectionAsync(Socket socket)
+    {
+        if (!socket.Data.TryGetValue(SocketSession.UserDataKey, out var value) || value is not User user)
+        {
+            socket.Disconnect();
+            return;
+        }
+
+        var session = new SocketSession(socket, user);
+
+        // Handlers first, synchronously: the client may emit as soon as it sees the CONNECT.
+        foreach (var handler in _handlers)
+        {
+            handler.Register(session);
+        }
+
+        await socket.Join(RoomNames.User(user.Id));
+
+        // Count the socket before listening for its disconnect, then check it did not already go:
+        // either way the clean-up runs exactly once (SocketSession.TryClose).
+        var change = presence.Connect(session);
+        socket.Disconnected += (closed, reason) => _ = OnDisconnectedAsync(session, reason);
+        if (!socket.Connected)
+        {
+            await OnDisconnectedAsync(session, DisconnectReason.TransportClose);
+            return;
+        }
+
+        Log.Connected(logger, socket.Id, user.Id, user.UserName);
+        try
+        {
+            await presence.AnnounceOnlineAsync(user, change);
+        }
+        catch (Exception ex)
+        {
+            Log.LifecycleFailed(logger, socket.Id, "connect", ex);
+        }
+    }
+
+    private async Task OnDisconnectedAsync(SocketSession session, string reason)
+    {
+        if (!session.TryClose())
+        {
+            return;
+        }
+
+        try
+        {
+            Log.Disconnected(logger, session.Id, session.User.Id, reason);
+            typing.OnDisconnected(session);
+            var change = presence.Disconnect(session);
+            if (change.Changed)
+            {
+                await calls.OnUserOfflineAsync(session.User);
+                await presence.AnnounceOfflineAsync(session.User, change);
+            }
+        }
+        catch (Exception ex)
+        {
+            Log.LifecycleFailed(logger, session.Id, "disconnect", ex);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Socket connection from {Address} refused: {Reason}")]
+        public static partial void ConnectionRefused(ILogger logger, string? address, string reason);
+
+        [LoggerMessage(2, LogLevel.Debug, "Socket {SocketId} connected as {UserId} ({UserName}).")]
+        public static partial void Connected(ILogger logger, string socketId, string userId, string userName);
+
+        [LoggerMessage(3, LogLevel.Debug, "Socket {SocketId} of {UserId} disconnected: {Reason}.")]
+        public static partial void Disconnected(ILogger logger, string socketId, string userId, string reason);
+
+        [LoggerMessage(4, LogLevel.Error, "The {Stage} clean-up of socket {SocketId} failed.")]
+        public static partial void LifecycleFailed(ILogger logger, string socketId, string stage, Exception exception);
+    }
+}

@@ -1,0 +1,56 @@
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
+using Synapse.Server.Domain;
+
+namespace Synapse.Server.Services;
+
+/// <summary>
+/// Sliding-window limits per user (all their connections together), from
+/// <see cref="System.Threading.RateLimiting"/>. Idle partitions are dropped by the limiter itself.
+/// </summary>
+public sealed class UserRateLimiter : IDisposable
+{
+    private readonly PartitionedRateLimiter<string> _messages;
+    private readonly PartitionedRateLimiter<string> _actions;
+
+    /// <summary>Creates the limiters from <see cref="RateLimitOptions"/>.</summary>
+    public UserRateLimiter(IOptions<RateLimitOptions> options)
+    {
+        _messages = Create(options.Value.Messages);
+        _actions = Create(options.Value.Actions);
+    }
+
+    /// <summary>Takes a permit to send a message; the error when the user is over the limit.</summary>
+    public AppError? TryAcquireMessage(string userId) => TryAcquire(_messages, userId, "Too many messages; slow down.");
+
+    /// <summary>Takes a permit for another write action; the error when the user is over the limit.</summary>
+    public AppError? TryAcquireAction(string userId) => TryAcquire(_actions, userId, "Too many actions; slow down.");
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _messages.Dispose();
+        _actions.Dispose();
+    }
+
+    private static AppError? TryAcquire(PartitionedRateLimiter<string> limiter, string userId, string message)
+    {
+        using var lease = limiter.AttemptAcquire(userId);
+        if (lease.IsAcquired)
+        {
+            return null;
+        }
+
+        return AppError.RateLimited(message, lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : null);
+    }
+
+    private static PartitionedRateLimiter<string> Create(RateLimitRule rule) =>
+        PartitionedRateLimiter.Create<string, string>(userId => RateLimitPartition.GetSlidingWindowLimiter(userId, _ => new SlidingWindowRateLimiterOptions
+        {
+            PermitLimit = rule.PermitLimit,
+            Window = rule.Window,
+            SegmentsPerWindow = 10,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        }));
+}

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using Synapse.Server.Tests.Infrastructure;
+
+namespace Synapse.Server.Tests.Realtime;
+
+/// <summary>The shared server's typing timeout is 1 second.</summary>
+public sealed class TypingTests(ServerFixture fixture) : RealtimeTest(fixture)
+{
+    [Fact]
+    public async Task Typing_reaches_the_others_in_the_room_and_stops()
+    {
+        var (alice, bob, room, a, b) = await TwoInRoomAsync();
+
+        await b.EmitExpectingSuccessAsync("typing:start", new { roomId = room });
+        var typing = await a.WaitForEventAsync("user:typing");
+        Assert.Equal(bob.Id, typing.GetProperty("userId").GetString());
+        Assert.Equal(bob.UserName, typing.GetProperty("userName").GetString());
+        Assert.Equal(room, typing.GetProperty("roomId").GetString());
+
+        await b.EmitExpectingSuccessAsync("typing:stop", new { roomId = room });
+        var stopped = await a.WaitForEventAsync("user:stop-typing");
+        Assert.Equal(bob.Id, stopped.GetProperty("userId").GetString());
+        Assert.Equal(room, stopped.GetProperty("roomId").GetString());
+
+        await b.SyncAsync();
+        b.AssertNone("user:typing");
+        b.AssertNone("user:stop-typing");
+    }
+
+    [Fact]
+    public async Task A_typing_state_that_is_not_refreshed_expires()
+    {
+        var (_, bob, room, a, b) = await TwoInRoomAsync();
+
+        var started = Stopwatch.GetTimestamp();
+        await b.EmitExpectingSuccessAsync("typing:start", new { roomId = room });
+        await a.WaitForEventAsync("user:typing");
+        var stopped = await a.WaitForEventAsync("user:stop-typing", timeout: TimeSpan.FromSeconds(5));
+
+        Assert.Equal(bob.Id, stopped.GetProperty("userId").GetString());
+        Assert.True(Stopwatch.GetElapsedTime(started) >= TimeSpan.FromMilliseconds(900), "expired too early");
+    }
+
+    [Fact]
+    public async Task Refreshing_keeps_a_typing_state_alive()
+    {
+        var (_, _, room, a, b) = await TwoInRoomAsync();
+
+        var started = Stopwatch.GetTimestamp();
+        for (var i = 0; i < 5; i++)
+        {
+            await b.EmitExpectingSuccessAsync("typing:start", new { roomId = room });
+            await a.WaitForEventAsync("user:typing");
+            await Task.Delay(300);
+        }
+
+        // Refreshed every ~300 ms for 1.5 s with a 1 s timeout: no expiry until a second after the last refresh.
+        await a.SyncAsync();
+        a.AssertNone("user:stop-typing");
+        await a.WaitForEventAsync("user:stop-typing", timeout: TimeSpan.FromSeconds(5));
+        Assert.True(Stopwatch.GetElapsedTime(started) >= TimeSpan.FromMilliseconds(2200), "expired while being refreshed");
+    }
+
+    [Fact]
+    public async Task Typing_needs_a_joined_room()
+    {
+        var user = await Server.RegisterAsync("lonely");
+        var room = await Server.CreateRoomAsync(user, isPrivate: false);
+        var client = await ConnectAsync(user);
+
+        await client.EmitExpectingErrorAsync("FORBIDDEN", "typing:start", new { roomId = room });
+        await client.EmitExpectingErrorAsync("VALIDATION_ERROR", "typing:start", new { });
+    }
+
+    [Fact]
+    public async Task Disconnecting_ends_the_sockets_typing_states()
+    {
+        await using var server = await SynapseServer.StartAsync(settings: new Dictionary<string, string> { ["Synapse:Realtime:TypingTimeout"] = "00:01:00" });
+        await using var clients = SocketClients.Start(server.BaseUri);
+        var alice = await server.RegisterAsync("alice");
+        var bob = await server.RegisterAsync("bob");
+        var room = await server.CreateRoomAsync(alice, isPrivate: true, bob);
+        var a = await clients.ConnectAsync("a", alice.AccessToken);
+        var b = await clients.ConnectAsync("b", bob.AccessToken);
+        await JoinAsync(a, room);
+        await JoinAsync(b, room);
+
+        await b.EmitExpectingSuccessAsync("typing:start", new { roomId = room });
+        await a.WaitForEventAsync("user:typing");
+        await b.DisconnectAsync();
+
+        // The timeout is a minute: this stop comes from the disconnect.
+        var stopped = await a.WaitForEventAsync("user:stop-typing");
+        Assert.Equal(bob.Id, stopped.GetProperty("userId").GetString());
+    }
+
+    private async Task<(TestUser Alice, TestUser Bob, string Room, SocketClient A, SocketClient B)> TwoInRoomAsync()
+    {
+        var alice = await Server.RegisterAsync("alice");
+        var bob = await Server.RegisterAsync("bob");
+        var room = await Server.CreateRoomAsync(alice, isPrivate: true, bob);
+        var a = await ConnectAsync(alice);
+        var b = await ConnectAsync(bob);
+        await JoinAsync(a, room);
+        await JoinAsync(b, room);
+        return (alice, bob, room, a, b);
+    }
+}
