@@ -109,14 +109,7 @@ internal sealed partial class Client
         var result = _decoder.Decode(message);
         if (result.IsFailed)
         {
-            // A protocol violation ends the whole connection, and only it.
-            Log.InvalidPacket(_logger, conn.Id, result.Error);
-            foreach (var socket in Snapshot())
-            {
-                socket.OnError(new InvalidDataException(result.Error));
-            }
-
-            conn.Close();
+            OnInvalidPacket(result.Error);
             return;
         }
 
@@ -126,13 +119,24 @@ internal sealed partial class Client
         }
     }
 
+    /// <summary>A protocol violation ends the whole connection, and only it (Node's <c>onerror</c>: each socket's error, then close).</summary>
+    private void OnInvalidPacket(string error)
+    {
+        Log.InvalidPacket(_logger, Conn.Id, error);
+        foreach (var socket in Snapshot())
+        {
+            socket.OnError(new InvalidDataException(error));
+        }
+
+        Conn.Close();
+    }
+
     private void OnPacket(SocketIOPacket packet)
     {
         if (packet.IsEvent && IsReservedEvent(packet))
         {
             // socket.io-parser refuses these as an invalid payload: a client may not fake them.
-            Log.InvalidPacket(_logger, Conn.Id, "invalid payload (reserved event name)");
-            Conn.Close();
+            OnInvalidPacket("invalid payload (reserved event name)");
             return;
         }
 
