@@ -46,6 +46,16 @@ internal sealed partial class Client
         }
 
         Conn.Send(packet.EnginePackets);
+        if (_server.Metrics.Enabled)
+        {
+            var bytes = (long)packet.Text.Length;
+            for (var i = 0; i < packet.Attachments.Count; i++)
+            {
+                bytes += packet.Attachments[i].Length;
+            }
+
+            _server.Metrics.PacketSent(bytes);
+        }
     }
 
     public void OnSocketConnected(Socket socket)

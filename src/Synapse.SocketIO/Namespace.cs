@@ -219,11 +219,13 @@ public partial class Namespace
 
             if (client.Conn.ReadyState != Engine.EngineReadyState.Open)
             {
+                socket.Discard();
                 return;
             }
 
             if (refusal is not null || !reachedEnd)
             {
+                socket.Discard();
                 var message = refusal?.Message ?? "Connection refused by a middleware";
                 var data = (refusal as SocketIOConnectException)?.ErrorData;
                 Log.ConnectionRefused(_logger, Name, message);
@@ -234,6 +236,7 @@ public partial class Namespace
 
         if (client.Conn.ReadyState != Engine.EngineReadyState.Open)
         {
+            socket.Discard();
             return;
         }
 

@@ -43,7 +43,8 @@ public sealed class RemoteSocket
     public async Task<SocketIOArguments> EmitWithAckAsync(TimeSpan timeout, string eventName, params object?[] args)
     {
         var responses = await _operator.Timeout(timeout).EmitWithAckAsync(eventName, args);
-        return responses.Count > 0 ? responses[0] : throw new SocketIOAckTimeoutException(1, 1);
+        // No response without a timeout: the socket was gone, nobody answered.
+        return responses.Count > 0 ? responses[0] : throw new SocketIOAckTimeoutException(1, 0);
     }
 
     /// <summary>Makes the socket join rooms.</summary>

@@ -150,7 +150,6 @@ public sealed partial class Socket
         ThrowIfReserved(eventName);
         NotifyOutgoing(eventName, args);
         _client.Write(Server.Encoder.EncodeEvent(Namespace.Name, eventName, args), isVolatile);
-        Server.Metrics.PacketSent();
         return true;
     }
 
@@ -162,14 +161,20 @@ public sealed partial class Socket
         _acks[id] = response => completion.TrySetResult(response);
         NotifyOutgoing(eventName, args);
         _client.Write(Server.Encoder.EncodeEvent(Namespace.Name, eventName, args, id), isVolatile);
+        // A disconnect ends the wait too: the answer can no longer come.
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, DisconnectedToken);
         try
         {
-            var task = completion.Task.WaitAsync(cancellationToken);
-            return timeout is { } limit ? await task.WaitAsync(limit, cancellationToken) : await task;
+            var task = completion.Task.WaitAsync(linked.Token);
+            return timeout is { } limit ? await task.WaitAsync(limit, linked.Token) : await task;
         }
         catch (TimeoutException)
         {
             throw new SocketIOAckTimeoutException(1, 0);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The socket disconnected before acknowledging.", DisconnectedToken);
         }
         finally
         {
@@ -199,6 +204,17 @@ public sealed partial class Socket
     }
 
     internal void LeaveLocal(string room) => Namespace.Adapter.Del(Id, room);
+
+    /// <summary>
+    /// The socket will never connect (a middleware refused it, or the connection closed meanwhile):
+    /// leave the rooms a middleware may have joined, and join no more (Node's <c>_cleanup</c>).
+    /// </summary>
+    internal void Discard()
+    {
+        System.Threading.Volatile.Write(ref _closed, 1);
+        Namespace.Adapter.DelAll(Id);
+        _lifetime.Cancel();
+    }
 
     /// <summary>The namespace accepted the socket: join its own room and tell the client.</summary>
     internal void OnConnect()

@@ -16,6 +16,7 @@ public sealed class SocketIOMetrics : IDisposable
     private readonly Counter<long> _packetsReceived;
     private readonly Counter<long> _packetsSent;
     private readonly Counter<long> _bytesReceived;
+    private readonly Counter<long> _bytesSent;
     private readonly Counter<long> _broadcasts;
     private readonly Counter<long> _volatileDropped;
 
@@ -25,11 +26,15 @@ public sealed class SocketIOMetrics : IDisposable
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _connectedSockets = _meter.CreateUpDownCounter<long>("socketio.sockets.connected", description: "Sockets connected to a namespace.");
         _packetsReceived = _meter.CreateCounter<long>("socketio.packets.received", description: "Events received from clients.");
-        _packetsSent = _meter.CreateCounter<long>("socketio.packets.sent", description: "Events emitted to single sockets.");
+        _packetsSent = _meter.CreateCounter<long>("socketio.packets.sent", description: "Packets queued to clients (each broadcast delivery counts).");
         _bytesReceived = _meter.CreateCounter<long>("socketio.bytes.received", unit: "By", description: "Engine.IO message bytes received.");
+        _bytesSent = _meter.CreateCounter<long>("socketio.bytes.sent", unit: "By", description: "Encoded packet bytes queued to clients.");
         _broadcasts = _meter.CreateCounter<long>("socketio.broadcasts", description: "Broadcasts started.");
         _volatileDropped = _meter.CreateCounter<long>("socketio.packets.volatile_dropped", description: "Volatile packets dropped for busy clients.");
     }
+
+    /// <summary>Whether anyone listens to the per-packet instruments (skips the byte count otherwise).</summary>
+    internal bool Enabled => _packetsSent.Enabled || _bytesSent.Enabled;
 
     internal void SocketConnected() => _connectedSockets.Add(1);
 
@@ -37,7 +42,11 @@ public sealed class SocketIOMetrics : IDisposable
 
     internal void PacketReceived() => _packetsReceived.Add(1);
 
-    internal void PacketSent() => _packetsSent.Add(1);
+    internal void PacketSent(long bytes)
+    {
+        _packetsSent.Add(1);
+        _bytesSent.Add(bytes);
+    }
 
     internal void BytesReceived(int count) => _bytesReceived.Add(count);
 

@@ -41,15 +41,33 @@ internal static class ClientBundle
         var response = context.Response;
         response.Headers.CacheControl = "public, max-age=0";
         response.Headers.ETag = file.ETag;
-        if (context.Request.Headers.IfNoneMatch == file.ETag)
+        if (Matches(context.Request.Headers.IfNoneMatch, file.ETag))
         {
             response.StatusCode = StatusCodes.Status304NotModified;
             return Task.CompletedTask;
         }
 
-        response.ContentType = name.EndsWith(".map", StringComparison.Ordinal) ? "application/json" : "application/javascript; charset=utf-8";
+        response.ContentType = name.EndsWith(".map", StringComparison.Ordinal) ? "application/json; charset=utf-8" : "application/javascript; charset=utf-8";
         response.ContentLength = file.Content.Length;
         return response.Body.WriteAsync(file.Content, 0, file.Content.Length, context.RequestAborted);
+    }
+
+    // If-None-Match uses weak comparison: W/"x" matches "x", and any listed tag may match.
+    private static bool Matches(Microsoft.Extensions.Primitives.StringValues ifNoneMatch, string etag)
+    {
+        foreach (var header in ifNoneMatch)
+        {
+            foreach (var candidate in (header ?? string.Empty).Split(',', StringSplitOptions.TrimEntries))
+            {
+                var tag = candidate.StartsWith("W/", StringComparison.Ordinal) ? candidate[2..] : candidate;
+                if (tag == etag || tag == "*")
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private static Dictionary<string, (byte[], string)> Load()
