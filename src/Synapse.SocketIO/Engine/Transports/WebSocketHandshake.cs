@@ -44,7 +44,7 @@ internal static class WebSocketHandshake
     }
 
     /// <summary>Answers 101 and returns the connection's reader and writer, now speaking WebSocket.</summary>
-    public static async Task<(PipeReader Input, PipeWriter Output)> AcceptAsync(HttpContext context, string accept)
+    public static async Task<(PipeReader Input, StreamFrameWriter Output)> AcceptAsync(HttpContext context, string accept)
     {
         var response = context.Response;
         response.Headers.Upgrade = "websocket";
@@ -53,7 +53,7 @@ internal static class WebSocketHandshake
         var stream = await context.Features.Get<IHttpUpgradeFeature>()!.UpgradeAsync();
         // Zero-byte reads: an idle connection holds no read buffer until data arrives.
         var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true, useZeroByteReads: true));
-        var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
+        var output = new StreamFrameWriter(stream);
         return (input, output);
     }
 }

@@ -20,7 +20,7 @@ internal sealed class WebSocketTransport : EngineTransport
 
     private readonly EngineServer _server;
     private PipeReader _input = null!;
-    private PipeWriter _output = null!;
+    private StreamFrameWriter _output = null!;
     private readonly Internal.AsyncSignal _signal = new();
     private readonly object _gate = new();
     private List<EnginePacket> _batch = new();
@@ -46,7 +46,7 @@ internal sealed class WebSocketTransport : EngineTransport
     public override void Shutdown(bool clientInitiated) => RequestClose(NormalClosure, null, null);
 
     /// <summary>Runs the transport until the connection ends; <paramref name="probing"/> for an upgrade.</summary>
-    public async Task RunAsync(EngineSocket socket, PipeReader input, PipeWriter output, bool probing)
+    public async Task RunAsync(EngineSocket socket, PipeReader input, StreamFrameWriter output, bool probing)
     {
         _input = input;
         _output = output;
@@ -86,7 +86,6 @@ internal sealed class WebSocketTransport : EngineTransport
         }
 
         await _input.CompleteAsync();
-        await _output.CompleteAsync();
     }
 
     private void RequestClose(ushort status, string? reason, Exception? error)
@@ -365,14 +364,8 @@ internal sealed class WebSocketTransport : EngineTransport
 
                     if (wrote)
                     {
-                        var flushed = await _output.FlushAsync();
-                        if (flushed.IsCompleted || flushed.IsCanceled)
-                        {
-                            RequestClose(NormalClosure, EngineCloseReason.TransportClose, null);
-                            _input.CancelPendingRead();
-                            return;
-                        }
-
+                        // A connection that went away surfaces here as an exception (handled below).
+                        await _output.FlushAsync();
                         if (batch)
                         {
                             _socket.OnBatchWritten();
@@ -398,7 +391,7 @@ internal sealed class WebSocketTransport : EngineTransport
                 }
             }
         }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException or ConnectionAbortedException or ConnectionResetException or InvalidOperationException)
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ConnectionAbortedException or ConnectionResetException or InvalidOperationException or ObjectDisposedException)
         {
             RequestClose(NormalClosure, EngineCloseReason.TransportError, ex);
             _input.CancelPendingRead();
@@ -425,17 +418,16 @@ internal sealed class WebSocketTransport : EngineTransport
     }
 
     /// <summary>Sends a normal close frame on a connection that will carry nothing else.</summary>
-    public static async Task CloseAtOnceAsync(PipeReader input, PipeWriter output)
+    public static async Task CloseAtOnceAsync(PipeReader input, StreamFrameWriter output)
     {
         WriteCloseFrame(output, NormalClosure);
         await output.FlushAsync();
-        await output.CompleteAsync();
         await input.CompleteAsync();
     }
 
     private void WriteCloseFrame(ushort status) => WriteCloseFrame(_output, status);
 
-    private static void WriteCloseFrame(PipeWriter output, ushort status)
+    private static void WriteCloseFrame(StreamFrameWriter output, ushort status)
     {
         Span<byte> body = stackalloc byte[2];
         // 1005, 1006 and 1015 must never appear on the wire.
@@ -445,7 +437,7 @@ internal sealed class WebSocketTransport : EngineTransport
 
     private void WriteFrame(WebSocketOpcode opcode, ReadOnlySpan<byte> payload) => WriteFrame(_output, opcode, payload);
 
-    private static void WriteFrame(PipeWriter output, WebSocketOpcode opcode, ReadOnlySpan<byte> payload)
+    private static void WriteFrame(StreamFrameWriter output, WebSocketOpcode opcode, ReadOnlySpan<byte> payload)
     {
         var header = output.GetSpan(WebSocketFrameHeader.MaxServerHeaderLength);
         output.Advance(WebSocketFrameHeader.WriteServerHeader(header, opcode, payload.Length));
