@@ -8,15 +8,16 @@ using Synapse.Server.Auth;
 using Synapse.Server.Realtime;
 using Synapse.Server.Services;
 using Synapse.Server.Storage;
+using Synapse.Server.Web;
 using Synapse.SocketIO;
 using Synapse.SocketIO.Hosting;
 
 namespace Synapse.Server;
 
 /// <summary>
-/// Builds the Synapse server: the REST API under <c>/api</c> and the Socket.IO endpoint
-/// <c>/socket.io/</c> on one port. <c>Program</c> runs it; tests host it in-process (pass
-/// <c>--urls http://127.0.0.1:0</c> and a temporary <c>--Synapse:DataDirectory</c>).
+/// Builds the Synapse server: the web client at <c>/</c>, the REST API under <c>/api</c> and the
+/// Socket.IO endpoint <c>/socket.io/</c> on one port. <c>Program</c> runs it; tests host it
+/// in-process (pass <c>--urls http://127.0.0.1:0</c> and a temporary <c>--Synapse:DataDirectory</c>).
 /// </summary>
 public static partial class SynapseApp
 {
@@ -51,14 +52,17 @@ public static partial class SynapseApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        var webClient = WebClientHosting.EmbeddedClient();
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseCors();
+        app.UseSynapseWebClient(webClient);
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapSynapseApi();
         var gateway = app.Services.GetRequiredService<RealtimeGateway>();
         app.MapSocketIO(gateway.Attach);
-        app.Lifetime.ApplicationStarted.Register(() => LogStarted(app));
+        app.MapSynapseWebClient(webClient);
+        app.Lifetime.ApplicationStarted.Register(() => LogStarted(app, webClient is not null));
         return app;
     }
 
@@ -102,17 +106,17 @@ public static partial class SynapseApp
         });
     }
 
-    private static void LogStarted(WebApplication app)
+    private static void LogStarted(WebApplication app, bool webClient)
     {
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         var store = app.Services.GetRequiredService<ISynapseStore>();
         var keys = app.Services.GetRequiredService<SigningKeyProvider>();
-        Log.Started(app.Logger, string.Join(", ", addresses), store.Location, keys.Source);
+        Log.Started(app.Logger, string.Join(", ", addresses), webClient ? "web client at /" : "web client not built", store.Location, keys.Source);
     }
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Synapse listening on {Addresses} (REST under /api, Socket.IO at /socket.io/); data in {Database}; token-signing key from {KeySource}.")]
-        public static partial void Started(ILogger logger, string addresses, string database, string keySource);
+        [LoggerMessage(1, LogLevel.Information, "Synapse listening on {Addresses} ({WebClient}, REST under /api, Socket.IO at /socket.io/); data in {Database}; token-signing key from {KeySource}.")]
+        public static partial void Started(ILogger logger, string addresses, string webClient, string database, string keySource);
     }
 }

@@ -1,0 +1,51 @@
+import { useEffect, useRef } from "react";
+
+/** A modal confirmation (native <dialog>: focus trapped, Esc cancels). */
+export function ConfirmDialog({
+  title,
+  message,
+  confirmLabel,
+  danger,
+  onConfirm,
+  onCancel,
+}: {
+  title: string;
+  message: string;
+  confirmLabel: string;
+  danger?: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => dialog?.close();
+  }, []);
+
+  return (
+    <dialog
+      ref={ref}
+      className="dialog"
+      aria-labelledby="confirm-title"
+      onCancel={(e) => {
+        e.preventDefault();
+        onCancel();
+      }}
+      onClick={(e) => {
+        if (e.target === ref.current) onCancel();
+      }}
+    >
+      <h2 id="confirm-title">{title}</h2>
+      <p>{message}</p>
+      <div className="dialog-actions">
+        <button type="button" className="button secondary" onClick={onCancel} autoFocus>
+          Cancel
+        </button>
+        <button type="button" className={`button ${danger ? "danger" : "primary"}`} data-testid="confirm" onClick={onConfirm}>
+          {confirmLabel}
+        </button>
+      </div>
+    </dialog>
+  );
+}
