@@ -73,13 +73,23 @@ public sealed class BroadcastOperator
         var collector = new AckCollector();
         _namespace.Server.Metrics.Broadcast();
         _namespace.Adapter.BroadcastWithAck(OutgoingPacket.Event(_namespace.Name, eventName, args), _options, collector.AddClientCount, collector.AddResponse);
-        collector.SetServerCount(_options.Flags.Local ? 1 : await _namespace.Adapter.ServerCountAsync());
+        if (_options.Flags.Local)
+        {
+            collector.SetServerCount(1);
+        }
+        else
+        {
+            // As in Node, the timeout also covers learning how many nodes there are (a cluster
+            // adapter asks its broker, which may be slow or unreachable).
+            _ = SetServerCountAsync(_namespace.Adapter, collector);
+        }
+
         try
         {
             var task = collector.Task.WaitAsync(cancellationToken);
             return _options.Flags.Timeout is { } timeout ? await task.WaitAsync(timeout, cancellationToken) : await task;
         }
-        catch (TimeoutException)
+        catch (TimeoutException) when (!collector.Task.IsFaulted)
         {
             throw collector.TimeoutError();
         }
@@ -98,6 +108,18 @@ public sealed class BroadcastOperator
     public Task DisconnectSocketsAsync(bool close = false) => _namespace.Adapter.DisconnectSocketsAsync(_options, close);
 
     private BroadcastOperator With(BroadcastOptions options) => new(_namespace, options);
+
+    private static async Task SetServerCountAsync(Adapters.Adapter adapter, AckCollector collector)
+    {
+        try
+        {
+            collector.SetServerCount(await adapter.ServerCountAsync());
+        }
+        catch (Exception ex)
+        {
+            collector.Fail(ex);
+        }
+    }
 
     private static HashSet<string> Union(IReadOnlySet<string> existing, IEnumerable<string> added)
     {
@@ -153,6 +175,8 @@ public sealed class BroadcastOperator
                 Check();
             }
         }
+
+        public void Fail(Exception error) => _completion.TrySetException(error);
 
         public SocketIOAckTimeoutException TimeoutError()
         {

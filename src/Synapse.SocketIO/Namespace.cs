@@ -18,8 +18,9 @@ public partial class Namespace
     private readonly ILogger _logger;
     private ImmutableArray<Func<Socket, Func<Task>, Task>> _middlewares = [];
     private ImmutableArray<Func<Socket, Task>> _connectionHandlers = [];
-    private ImmutableDictionary<string, ImmutableArray<Action<SocketIOArguments>>> _serverSideHandlers =
-        ImmutableDictionary.Create<string, ImmutableArray<Action<SocketIOArguments>>>(StringComparer.Ordinal);
+    private static readonly AckCallback NoAck = static _ => { };
+    private ImmutableDictionary<string, ImmutableArray<Action<SocketIOArguments, AckCallback>>> _serverSideHandlers =
+        ImmutableDictionary.Create<string, ImmutableArray<Action<SocketIOArguments, AckCallback>>>(StringComparer.Ordinal);
     private long _ackIds;
 
     internal Namespace(SocketIOServer server, string name, ILogger logger)
@@ -88,6 +89,20 @@ public partial class Namespace
     /// <summary>Listens to an event sent by other nodes with <see cref="ServerSideEmitAsync"/>.</summary>
     public Namespace OnServerSideEmit(string eventName, Action<SocketIOArguments> handler)
     {
+        ArgumentNullException.ThrowIfNull(handler);
+        return OnServerSideEmit(eventName, (args, _) => handler(args));
+    }
+
+    /// <summary>
+    /// Listens to an event sent by other nodes, with <see cref="ServerSideEmitAsync"/> or
+    /// <see cref="ServerSideEmitWithAckAsync"/>: in the second case the sender awaits the
+    /// <see cref="AckCallback"/>'s first argument (only the first call counts; a node that never
+    /// calls it makes the sender time out). Without an acknowledgement requested it does nothing.
+    /// </summary>
+    public Namespace OnServerSideEmit(string eventName, Action<SocketIOArguments, AckCallback> handler)
+    {
+        ArgumentNullException.ThrowIfNull(eventName);
+        ArgumentNullException.ThrowIfNull(handler);
         lock (_sync)
         {
             var list = _serverSideHandlers.TryGetValue(eventName, out var existing) ? existing : [];
@@ -150,7 +165,7 @@ public partial class Namespace
     /// <summary>Disconnects every socket.</summary>
     public Task DisconnectSocketsAsync(bool close = false) => NewOperator().DisconnectSocketsAsync(close);
 
-    /// <summary>Sends an event to the other nodes of the cluster (their <see cref="OnServerSideEmit"/> handlers).</summary>
+    /// <summary>Sends an event to the other nodes of the cluster (their <see cref="OnServerSideEmit(string, Action{SocketIOArguments, AckCallback})"/> handlers).</summary>
     public Task ServerSideEmitAsync(string eventName, params object?[] args)
     {
         ThrowIfReserved(eventName);
@@ -165,7 +180,13 @@ public partial class Namespace
     }
 
     /// <summary>Called by cluster adapters when another node emitted a server-side event.</summary>
-    public void OnServerSideEvent(string eventName, SocketIOArguments args)
+    public void OnServerSideEvent(string eventName, SocketIOArguments args) => OnServerSideEvent(eventName, args, null);
+
+    /// <summary>
+    /// Called by cluster adapters when another node emitted a server-side event;
+    /// <paramref name="ack"/> (when the sender awaits acknowledgements) is handed to the handlers.
+    /// </summary>
+    public void OnServerSideEvent(string eventName, SocketIOArguments args, AckCallback? ack)
     {
         if (!_serverSideHandlers.TryGetValue(eventName, out var handlers))
         {
@@ -176,7 +197,7 @@ public partial class Namespace
         {
             try
             {
-                handler(args);
+                handler(args, ack ?? NoAck);
             }
             catch (Exception ex)
             {

@@ -18,7 +18,12 @@ public sealed class RemoteSocket
         Handshake = handshake;
         Rooms = rooms;
         Data = data;
-        _operator = new BroadcastOperator(nsp, BroadcastOptions.All with { Rooms = new HashSet<string> { id } });
+        // Node marks every operation of a RemoteSocket so (the flag travels to other nodes with broadcasts).
+        _operator = new BroadcastOperator(nsp, BroadcastOptions.All with
+        {
+            Rooms = new HashSet<string> { id },
+            Flags = BroadcastFlags.None with { ExpectSingleResponse = true },
+        });
     }
 
     /// <summary>The socket id.</summary>

@@ -12,6 +12,15 @@ public sealed class SocketIOAckTimeoutException : TimeoutException
         Responses = responses ?? [];
     }
 
+    /// <summary>Creates the error with its own message (a cluster adapter's, for server-side acknowledgements).</summary>
+    public SocketIOAckTimeoutException(string message, int expected, int received, IReadOnlyList<SocketIOArguments>? responses = null)
+        : base(message)
+    {
+        Expected = expected;
+        Received = received;
+        Responses = responses ?? [];
+    }
+
     /// <summary>How many acknowledgements were expected.</summary>
     public int Expected { get; }
 

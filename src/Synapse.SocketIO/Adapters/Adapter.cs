@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Synapse.SocketIO.Adapters;
 
 /// <summary>
@@ -80,6 +82,25 @@ public abstract class Adapter : IAsyncDisposable
 
     /// <summary>How many nodes the cluster has.</summary>
     public virtual Task<int> ServerCountAsync() => Task.FromResult(1);
+
+    /// <summary>
+    /// The options event arguments are serialized with (the server's, with Socket.IO's binary and
+    /// JavaScript number handling): what a cluster adapter uses to encode arguments for other nodes,
+    /// so that remote clients receive the same JSON as local ones.
+    /// </summary>
+    protected JsonSerializerOptions SerializerOptions => Namespace.Server.Encoder.SerializerOptions;
+
+    /// <summary>
+    /// Wraps plain values received from another node (an acknowledgement, the arguments of a
+    /// server-side event) as <see cref="SocketIOArguments"/>, as if a client had sent them:
+    /// <c>byte[]</c> values at any depth become binary attachments.
+    /// </summary>
+    protected SocketIOArguments CreateArguments(IReadOnlyList<object?> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var array = values as object?[] ?? [.. values];
+        return new SocketIOArguments(Namespace.Server.Encoder.ToPacket(Namespace.Name, array), 0, SerializerOptions);
+    }
 
     /// <summary>Raises <see cref="RoomCreated"/>.</summary>
     protected void OnRoomCreated(string room) => RoomCreated?.Invoke(room);

@@ -26,6 +26,15 @@ public class InMemoryAdapter : Adapter
         }
     }
 
+    /// <summary>Whether a room has members on this node (cheaper than <see cref="GetRooms"/>).</summary>
+    protected bool HasRoom(string room)
+    {
+        lock (_sync)
+        {
+            return _rooms.ContainsKey(room);
+        }
+    }
+
     /// <inheritdoc />
     public override void AddAll(string id, IEnumerable<string> rooms)
     {

@@ -194,6 +194,39 @@ public sealed class SocketIOPacketEncoder
         }
     }
 
+    /// <summary>
+    /// Serializes arguments as an ACK packet would carry them and returns the decoded form: the
+    /// JSON array (binary values as placeholders) and the attachments, for arguments that did not
+    /// come from a client (a cluster adapter's remote acknowledgements and server-side events).
+    /// </summary>
+    internal SocketIOPacket ToPacket(string @namespace, ReadOnlySpan<object?> args)
+    {
+        Scratch scratch = RentScratch();
+        try
+        {
+            using (BinaryAttachmentScope.Collect(scratch.Attachments))
+            {
+                Utf8JsonWriter writer = scratch.Writer;
+                writer.WriteStartArray();
+                foreach (object? arg in args)
+                {
+                    WriteValue(writer, arg);
+                }
+
+                writer.WriteEndArray();
+            }
+
+            scratch.Writer.Flush();
+            using var document = JsonDocument.Parse(scratch.Buffer.WrittenMemory);
+            var type = scratch.Attachments.Count > 0 ? SocketIOPacketType.BinaryAck : SocketIOPacketType.Ack;
+            return new SocketIOPacket(type, @namespace, null, document.RootElement.Clone(), [.. scratch.Attachments]);
+        }
+        finally
+        {
+            ReturnScratch(scratch);
+        }
+    }
+
     private void WriteValue(Utf8JsonWriter writer, object? value)
     {
         if (_writesPrimitivesDirectly)
