@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -281,7 +280,7 @@ public sealed partial class EngineServer
             return;
         }
 
-        var id = GenerateId();
+        var id = Internal.IdGenerator.NewId();
         var handshake = new EngineHandshake(context, DateTimeOffset.UtcNow);
         var logger = _loggerFactory.CreateLogger<EngineSocket>();
         if (Options.Cookie is { } cookie)
@@ -336,14 +335,6 @@ public sealed partial class EngineServer
     }
 
     private static EngineTransport TransportOf(EngineSocket socket) => socket.CurrentTransport;
-
-    /// <summary>20 URL-safe characters from 15 cryptographically random bytes, like Node's ids.</summary>
-    private static string GenerateId()
-    {
-        Span<byte> bytes = stackalloc byte[15];
-        RandomNumberGenerator.Fill(bytes);
-        return Convert.ToBase64String(bytes).Replace('+', '-').Replace('/', '_');
-    }
 
     private static bool HasInvalidHeaderChar(string value)
     {
