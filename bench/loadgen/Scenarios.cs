@@ -1,0 +1,547 @@
+using System.Net;
+using System.Text;
+
+namespace LoadGen;
+
+public sealed class Config
+{
+    public bool Quick;
+    public int Repeats = 3;
+    public int[] S1Sizes = [1000, 5000, 10000];
+    public int[] S2Clients = [100, 1000];
+    public double[] S2Rates = [1000, 5000, 20000];
+    public int S2DurationMs = 5000;
+    public bool S2Max = true;
+    public int S3Clients = 1000;
+    public int[] S3RoomCounts = [10, 1];
+    public double S3FixedRate = 20_000; // deliveries per second every server sustains
+    public double[] S3Ladder = [5_000, 10_000, 15_000, 20_000, 25_000, 35_000, 50_000, 75_000, 100_000, 150_000, 200_000, 300_000, 400_000, 600_000, 800_000, 1_000_000, 1_500_000, 2_000_000, 3_000_000, 4_000_000];
+    public int S3StepMs = 3000;
+    public int S3PayloadSize = 32;
+    public int S4Connections = 5000;
+    public double[] S4Rates = [500, 1000, 2000];
+    public string[] S4Modes = ["ws", "polling"];
+    public string[] Scenarios = ["S1", "S2", "S3", "S4"];
+}
+
+/// <summary>The four scenarios of issue 4, each against one freshly started server.</summary>
+public sealed class Scenarios(Config cfg, Action<Result> report, Action<string> log)
+{
+    private const string EchoPayload = "\"abcdefghijklmnopqrstuvwxyz012345\""; // 32 characters, quoted
+
+    private static Result R(ServerProc s, string scenario, string variant, int clients, int repeat) =>
+        new() { Server = s.Spec.Name, Scenario = scenario, Variant = variant, Clients = clients, Repeat = repeat, LoadAvg = LoadAvg() };
+
+    /// <summary>The machine's 1-minute load average: above 2, something else was running too.</summary>
+    public static double? LoadAvg()
+    {
+        try
+        {
+            return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Opens <paramref name="count"/> WebSocket clients at <paramref name="rate"/> per second (bounded in flight).</summary>
+    public static async Task<(List<WsConn> Conns, int Errors)> ConnectManyAsync(IPEndPoint ep, int count, double rate, Func<int, string?> auth, int offset = 0)
+    {
+        var conns = new WsConn[count];
+        var errors = 0;
+        using var gate = new SemaphoreSlim(256);
+        var tasks = new List<Task>(count);
+        var t0 = Clock.NowUs();
+        for (var i = 0; i < count; i++)
+        {
+            var due = t0 + (long)(i * 1e6 / rate);
+            var wait = (due - Clock.NowUs()) / 1000;
+            if (wait > 0)
+            {
+                await Task.Delay((int)wait);
+            }
+
+            await gate.WaitAsync();
+            var index = i;
+            tasks.Add(Task.Run(async () =>
+            {
+                var c = new WsConn();
+                try
+                {
+                    using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+                    await c.ConnectAsync(ep, auth(index + offset), cts.Token);
+                    conns[index] = c;
+                }
+                catch (Exception)
+                {
+                    Interlocked.Increment(ref errors);
+                    c.Close();
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+        }
+
+        await Task.WhenAll(tasks);
+        return (conns.Where(c => c is not null).ToList(), errors);
+    }
+
+    private static void CloseAll(IEnumerable<WsConn> conns)
+    {
+        foreach (var c in conns)
+        {
+            c.Close();
+        }
+    }
+
+    // ---------------------------------------------------------------- S1 idle memory
+    public async Task S1Async(ServerProc s, int repeat)
+    {
+        await Task.Delay(500);
+        await s.StatsAsync(true);
+        await Task.Delay(500);
+        var (_, _, heap0) = await s.StatsAsync(true);
+        var rss0 = s.Rss;
+        var conns = new List<WsConn>();
+        var errors = 0;
+        foreach (var size in cfg.S1Sizes)
+        {
+            var gen = SelfCpuWindow.Start();
+            var (more, err) = await ConnectManyAsync(s.Endpoint, size - conns.Count, 2000, _ => null, conns.Count);
+            conns.AddRange(more);
+            errors += err;
+            var genCpu = gen.Stop();
+            await Task.Delay(1000);
+            await s.StatsAsync(true);
+            await Task.Delay(1000);
+            var (_, clients, heap) = await s.StatsAsync(true);
+            await Task.Delay(300);
+            var rss = s.Rss;
+            var r = R(s, "S1", size.ToString(), clients, repeat);
+            r.BytesPerConnection = Math.Round((double)(rss - rss0) / size);
+            r.HeapBytesPerConnection = s.Spec.Name.StartsWith("node", StringComparison.Ordinal) || s.Spec.Name == "synapse" || s.Spec.Name == "raw" ? Math.Round((double)(heap - heap0) / size) : null;
+            r.Errors = errors + Math.Max(0, size - clients);
+            r.GenCpu = genCpu;
+            r.Note = $"rss0={rss0 / 1048576.0:F1}MiB rss={rss / 1048576.0:F1}MiB heap0={heap0 / 1048576.0:F1}MiB heap={heap / 1048576.0:F1}MiB";
+            report(r);
+        }
+
+        CloseAll(conns);
+    }
+
+    // ---------------------------------------------------------------- S2 echo with ack
+    public async Task S2Async(ServerProc s, int repeat)
+    {
+        foreach (var clients in cfg.S2Clients)
+        {
+            var (conns, errors) = await ConnectManyAsync(s.Endpoint, clients, 2000, _ => null);
+            await Task.Delay(300);
+            // Warm-up: JIT, pools, buffers.
+            await OpenLoopAsync(conns, 1000, 2000, new Histogram(), new Histogram());
+            foreach (var rate in cfg.S2Rates)
+            {
+                var lat = new Histogram();
+                var lag = new Histogram();
+                var cpu0 = s.CpuSeconds;
+                var gen = SelfCpuWindow.Start();
+                var (sent, received) = await OpenLoopAsync(conns, rate, cfg.S2DurationMs, lat, lag);
+                var genCpu = gen.Stop();
+                var r = R(s, "S2", $"{clients}c@{rate}/s", clients, repeat);
+                r.Rate = rate;
+                r.P50Ms = lat.Ms(0.5);
+                r.P99Ms = lat.Ms(0.99);
+                r.P999Ms = lat.Ms(0.999);
+                r.AcksPerS = Math.Round(received / (cfg.S2DurationMs / 1000.0));
+                r.DeliveredRatio = sent == 0 ? 0 : Math.Round((double)received / sent, 5);
+                r.Errors = errors + (sent - received);
+                r.ServerCpu = Math.Round((s.CpuSeconds - cpu0) / (cfg.S2DurationMs / 1000.0), 3);
+                r.SchedLagP99Ms = lag.Ms(0.99);
+                r.GenCpu = genCpu;
+                r.Sustained = r.DeliveredRatio >= 0.999 && r.P99Ms < 100;
+                r.Valid = genCpu <= 0.9 && r.SchedLagP99Ms < 5;
+                report(r);
+            }
+
+            if (cfg.S2Max)
+            {
+                var window = Math.Max(1, 1000 / clients);
+                var lat = new Histogram();
+                var gen = SelfCpuWindow.Start();
+                var cpu0 = s.CpuSeconds;
+                var t0 = Clock.NowUs();
+                var acks = await ClosedLoopAsync(conns, window, cfg.S2DurationMs, lat);
+                var window_s = (Clock.NowUs() - t0) / 1e6;
+                var genCpu = gen.Stop();
+                var r = R(s, "S2max", $"{clients}c x{window} in flight", clients, repeat);
+                r.AcksPerS = Math.Round(acks / (cfg.S2DurationMs / 1000.0));
+                r.P50Ms = lat.Ms(0.5);
+                r.P99Ms = lat.Ms(0.99);
+                r.P999Ms = lat.Ms(0.999);
+                r.ServerCpu = Math.Round((s.CpuSeconds - cpu0) / window_s, 3);
+                r.GenCpu = genCpu;
+                r.Valid = genCpu <= 0.9;
+                r.Note = r.Valid ? null : "generator core saturated: the rate is the generator's limit, not the server's";
+                report(r);
+            }
+
+            CloseAll(conns);
+            await s.WaitClientsAtMostAsync(0, TimeSpan.FromSeconds(10));
+        }
+    }
+
+    /// <summary>Constant-rate echoes, round-robin over the clients, whatever the answers do (open loop).</summary>
+    private static async Task<(long Sent, long Received)> OpenLoopAsync(List<WsConn> conns, double rate, int durationMs, Histogram lat, Histogram lag)
+    {
+        foreach (var c in conns)
+        {
+            c.AckLatency = lat;
+        }
+
+        var before = conns.Sum(c => Interlocked.Read(ref c.Acks));
+        var payload = Encoding.UTF8.GetBytes(EchoPayload);
+        var total = (long)(rate * durationMs / 1000);
+        var thread = new Thread(() =>
+        {
+            var t0 = Clock.NowUs();
+            long i = 0;
+            while (i < total)
+            {
+                var now = Clock.NowUs();
+                var due = Math.Min(total, (long)((now - t0) * rate / 1e6) + 1);
+                for (; i < due; i++)
+                {
+                    lag.Record(Clock.NowUs() - (t0 + (long)(i * 1e6 / rate)));
+                    conns[(int)(i % conns.Count)].SendEcho(payload);
+                }
+
+                Thread.Sleep(1);
+            }
+        }) { IsBackground = true, Priority = ThreadPriority.AboveNormal };
+        await Threads.Run(thread);
+        var deadline = Clock.NowUs() + 3_000_000;
+        long received;
+        while ((received = conns.Sum(c => Interlocked.Read(ref c.Acks)) - before) < total && Clock.NowUs() < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        return (total, received);
+    }
+
+    /// <summary>Each client keeps <paramref name="window"/> echoes in flight: the maximum acks per second.</summary>
+    private static async Task<long> ClosedLoopAsync(List<WsConn> conns, int window, int durationMs, Histogram lat)
+    {
+        var payload = Encoding.UTF8.GetBytes(EchoPayload);
+        var running = true;
+        foreach (var c in conns)
+        {
+            c.AckLatency = lat;
+            c.OnAck = conn =>
+            {
+                if (Volatile.Read(ref running))
+                {
+                    conn.SendEcho(payload);
+                }
+            };
+        }
+
+        // One second of warm-up at full speed, then the measured window.
+        foreach (var c in conns)
+        {
+            for (var k = 0; k < window; k++)
+            {
+                c.SendEcho(payload);
+            }
+        }
+
+        await Task.Delay(1000);
+        var before = conns.Sum(c => Interlocked.Read(ref c.Acks));
+        await Task.Delay(durationMs);
+        var acks = conns.Sum(c => Interlocked.Read(ref c.Acks)) - before;
+        Volatile.Write(ref running, false);
+        await Task.Delay(500);
+        foreach (var c in conns)
+        {
+            c.OnAck = null;
+        }
+
+        return acks;
+    }
+
+    // ---------------------------------------------------------------- S3 room fan-out
+    public async Task S3Async(ServerProc s, int repeat)
+    {
+        foreach (var roomCount in cfg.S3RoomCounts)
+        {
+            var perRoom = cfg.S3Clients / roomCount;
+            var rooms = Enumerable.Range(0, roomCount).Select(i => "r" + i).ToArray();
+            var (conns, errors) = await ConnectManyAsync(s.Endpoint, cfg.S3Clients, 2000, i => "{\"room\":\"" + rooms[i % roomCount] + "\"}");
+            var variant = $"{roomCount}x{perRoom}";
+            await Task.Delay(500);
+            // Warm-up at a low rate.
+            await StepAsync(s, conns, rooms, perRoom, 20_000, 3000);
+
+            var fixedStep = await StepAsync(s, conns, rooms, perRoom, cfg.S3FixedRate, cfg.S3StepMs);
+            var f = R(s, "S3cpu", variant, conns.Count, repeat);
+            f.Rate = cfg.S3FixedRate;
+            f.DeliveriesPerS = fixedStep.DeliveriesPerS;
+            f.CpuSPerMillion = fixedStep.CpuSPerMillion;
+            f.CoreCpuSPerMillion = fixedStep.CoreCpuSPerMillion;
+            f.SoftirqShare = fixedStep.SoftirqShare;
+            f.P50Ms = fixedStep.P50;
+            f.P99Ms = fixedStep.P99;
+            f.P999Ms = fixedStep.P999;
+            f.DeliveredRatio = fixedStep.Ratio;
+            f.ServerCpu = fixedStep.ServerCpu;
+            f.GenCpu = fixedStep.GenCpu;
+            f.Errors = errors;
+            f.Sustained = fixedStep.Pass;
+            f.Valid = fixedStep.GenCpu <= 0.9;
+            report(f);
+
+            if (cfg.S3Ladder.Length > 0)
+            {
+                Step? best = null;
+                var ladder = new StringBuilder();
+                var genLimited = false;
+                var stalled = false;
+                foreach (var rate in cfg.S3Ladder)
+                {
+                    var step = await StepAsync(s, conns, rooms, perRoom, rate, cfg.S3StepMs);
+                    var retries = 2;
+                    for (var retry = 0; retry < retries && !step.Pass; retry++)
+                    {
+                        if (step.GenStallMs > 50)
+                        {
+                            // The generator itself was held up: that step measured the machine, not the server.
+                            retries = 4;
+                        }
+
+                        // Up to two retries: a hiccup of a shared machine does not end the ladder.
+                        log($"    {s.Spec.Name} {variant} {rate:0}/s failed (p99={step.P99}ms ratio={step.Ratio} gen={step.GenCpu} genStall={step.GenStallMs}ms genGc={step.GenGcMs}ms), retrying");
+                        await Task.Delay(1000);
+                        step = await StepAsync(s, conns, rooms, perRoom, rate, cfg.S3StepMs);
+                    }
+
+                    ladder.Append($"{rate / 1000:0}k:{(step.Pass ? "ok" : "FAIL")}(p99 {step.P99:0.#}ms, {step.Ratio * 100:0.###}%, gen {step.GenCpu * 100:0}%, srv {step.ServerCpu * 100:0}%, core0 {step.CoreCpuSPerMillion:0.##}s/M, gen stall {step.GenStallMs}ms) ");
+                    log($"    {s.Spec.Name} {variant} {rate:0}/s -> {(step.Pass ? "ok" : "FAIL")} p99={step.P99}ms ratio={step.Ratio} gen={step.GenCpu} srv={step.ServerCpu} genStall={step.GenStallMs}ms genGc={step.GenGcMs}ms");
+                    if (!step.Pass)
+                    {
+                        // A failure while the generator's core was saturated says nothing about the server.
+                        genLimited = step.GenCpu > 0.9;
+                        stalled = step.GenStallMs > 50;
+                        break;
+                    }
+
+                    // A passing step counts even when the generator was busy (it kept up); the
+                    // generator gets cheaper per delivery as rates rise (more frames per read).
+                    best = step;
+                }
+
+                var r = R(s, "S3", variant, conns.Count, repeat);
+                r.Rate = best?.Rate;
+                r.DeliveriesPerS = best?.DeliveriesPerS ?? 0;
+                r.P50Ms = best?.P50;
+                r.P99Ms = best?.P99;
+                r.P999Ms = best?.P999;
+                r.DeliveredRatio = best?.Ratio;
+                r.ServerCpu = best?.ServerCpu;
+                r.CpuSPerMillion = best?.CpuSPerMillion;
+                r.CoreCpuSPerMillion = best?.CoreCpuSPerMillion;
+                r.SoftirqShare = best?.SoftirqShare;
+                r.GenCpu = best?.GenCpu ?? 0;
+                r.Errors = errors;
+                r.Ladder = ladder.ToString().Trim();
+                r.Valid = !genLimited && !stalled;
+                r.Note = genLimited ? "the next step failed with the generator's core saturated: the server's limit is at least this"
+                    : stalled ? "the next step failed while the generator itself stalled over 50 ms (the machine, not the server): the server's limit is at least this"
+                    : null;
+                report(r);
+            }
+
+            CloseAll(conns);
+            await s.WaitClientsAtMostAsync(0, TimeSpan.FromSeconds(10));
+        }
+    }
+
+    private sealed record Step(double Rate, double DeliveriesPerS, double Ratio, double P50, double P99, double P999, double ServerCpu, double GenCpu, double CpuSPerMillion, bool Pass, double CoreCpuSPerMillion, double SoftirqShare, double GenStallMs = 0, double GenGcMs = 0);
+
+    /// <summary>The server broadcasts at <paramref name="rate"/> deliveries per second for <paramref name="ms"/>.</summary>
+    private static async Task<Step> StepAsync(ServerProc s, List<WsConn> conns, string[] rooms, int perRoom, double rate, int ms)
+    {
+        var hist = new Histogram();
+        foreach (var c in conns)
+        {
+            c.TickLatency = hist;
+        }
+
+        long Total() => conns.Sum(c => Volatile.Read(ref c.Ticks));
+        var before = Total();
+        var cpu0 = s.CpuSeconds;
+        var core0 = ProcStat.CoreSeconds(0);
+        StallMonitor.Reset();
+        var gen = SelfCpuWindow.Start();
+        var t0 = Clock.NowUs();
+        await s.StartBroadcastAsync(rooms, rate / perRoom, ms, 32);
+        await Task.Delay(ms);
+        long sent;
+        while (true)
+        {
+            var (running, n) = await s.BroadcastStatusAsync();
+            sent = n;
+            if (!running || Clock.NowUs() - t0 > (ms * 1000L) + 20_000_000)
+            {
+                break;
+            }
+
+            await Task.Delay(50);
+        }
+
+        // Drain: until everything sent has arrived, or nothing more arrives for 500 ms (at most 5 s).
+        var expected = sent * perRoom;
+        var last = Total() - before;
+        var lastChange = Clock.NowUs();
+        var drainStart = Clock.NowUs();
+        while (last < expected && Clock.NowUs() - lastChange < 500_000 && Clock.NowUs() - drainStart < 5_000_000)
+        {
+            await Task.Delay(20);
+            var now = Total() - before;
+            if (now != last)
+            {
+                last = now;
+                lastChange = Clock.NowUs();
+            }
+        }
+
+        var elapsed = (Clock.NowUs() - t0) / 1e6;
+        var genCpu = gen.Stop();
+        var cpu = s.CpuSeconds - cpu0;
+        var core1 = ProcStat.CoreSeconds(0);
+        var coreBusy = core1.Busy - core0.Busy;
+        var delivered = Total() - before;
+        var ratio = expected == 0 ? 0 : Math.Round((double)delivered / expected, 6);
+        var p99 = hist.Ms(0.99);
+        var (stall, gc) = StallMonitor.Read();
+        return new Step(
+            rate,
+            Math.Round(delivered / (ms / 1000.0)),
+            ratio,
+            hist.Ms(0.5),
+            p99,
+            hist.Ms(0.999),
+            Math.Round(cpu / elapsed, 3),
+            genCpu,
+            delivered == 0 ? double.NaN : Math.Round(cpu / (delivered / 1e6), 3),
+            ratio >= 0.999 && p99 < 100,
+            delivered == 0 ? double.NaN : Math.Round(coreBusy / (delivered / 1e6), 3),
+            coreBusy <= 0 ? 0 : Math.Round((core1.SoftIrq - core0.SoftIrq) / coreBusy, 3),
+            stall,
+            gc);
+    }
+
+    // ---------------------------------------------------------------- S4 connection storm
+    public async Task S4Async(ServerProc s, int repeat)
+    {
+        foreach (var mode in cfg.S4Modes)
+        {
+            if (mode == "polling" && !s.Spec.Polling)
+            {
+                continue;
+            }
+
+            foreach (var rate in cfg.S4Rates)
+            {
+                var lat = new Histogram();
+                var errors = 0;
+                var conns = new WsConn?[cfg.S4Connections];
+                var tasks = new List<Task>(cfg.S4Connections);
+                var gen = SelfCpuWindow.Start();
+                var cpu0 = s.CpuSeconds;
+                var t0 = Clock.NowUs() + 10_000;
+                string? firstError = null;
+                // The opener runs on its own thread so its pacing never holds up a receive continuation.
+                var opener = new Thread(() =>
+                {
+                    for (var i = 0; i < cfg.S4Connections; i++)
+                    {
+                        var due = t0 + (long)(i * 1e6 / rate);
+                        var wait = due - Clock.NowUs();
+                        if (wait > 1000)
+                        {
+                            Thread.Sleep((int)(wait / 1000));
+                        }
+
+                        var index = i;
+                        var task = Task.Run(async () =>
+                        {
+                            var c = new WsConn { SampleEvery = int.MaxValue };
+                            try
+                            {
+                                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+                                if (mode == "ws")
+                                {
+                                    await c.ConnectAsync(s.Endpoint, null, cts.Token);
+                                    lat.Record(c.ConnectedAtUs - due);
+                                }
+                                else
+                                {
+                                    var (sid, at) = await PollingClient.ConnectAsync(s.Endpoint, cts.Token);
+                                    lat.Record(at - due);
+                                    await c.UpgradeAsync(s.Endpoint, sid, cts.Token);
+                                }
+
+                                conns[index] = c;
+                            }
+                            catch (Exception ex)
+                            {
+                                Interlocked.CompareExchange(ref firstError, ex.GetType().Name + ": " + ex.Message, null);
+                                Interlocked.Increment(ref errors);
+                                c.Close();
+                            }
+                        });
+                        lock (tasks)
+                        {
+                            tasks.Add(task);
+                        }
+                    }
+                }) { IsBackground = true };
+                await Threads.Run(opener);
+                await Task.WhenAll(tasks);
+                var genCpu = gen.Stop();
+                var r = R(s, "S4", $"{mode}@{rate}/s", cfg.S4Connections, repeat);
+                r.Rate = rate;
+                r.P50Ms = lat.Ms(0.5);
+                r.P99Ms = lat.Ms(0.99);
+                r.P999Ms = lat.Ms(0.999);
+                r.Errors = errors;
+                r.ServerCpu = s.CpuSeconds - cpu0;
+                r.GenCpu = genCpu;
+                r.Valid = genCpu <= 0.9;
+                r.Note = firstError;
+                report(r);
+                CloseAll(conns.Where(c => c is not null)!);
+                await s.WaitClientsAtMostAsync(0, TimeSpan.FromSeconds(15));
+            }
+        }
+    }
+}
+
+public static class Threads
+{
+    /// <summary>Starts a dedicated thread and completes when it ends, without blocking a pool thread.</summary>
+    public static Task Run(Thread thread)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var watcher = new Thread(() =>
+        {
+            thread.Join();
+            done.SetResult();
+        }) { IsBackground = true };
+        thread.Start();
+        watcher.Start();
+        return done.Task;
+    }
+}

@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+
+namespace LoadGen;
+
+/// <summary>A bench server: how to start it (pinned to core 0) and what it supports.</summary>
+public sealed record ServerSpec(string Name, string Exe, string[] Args, int Port, bool Polling);
+
+/// <summary>A running bench server and its control endpoint (/bench/...).</summary>
+public sealed class ServerProc : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly HttpClient _http;
+
+    private ServerProc(ServerSpec spec, Process process)
+    {
+        Spec = spec;
+        _process = process;
+        Endpoint = new IPEndPoint(IPAddress.Loopback, spec.Port);
+        _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{spec.Port}"), Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public ServerSpec Spec { get; }
+
+    public IPEndPoint Endpoint { get; }
+
+    public int Pid { get; private set; }
+
+    public double CpuSeconds => ProcStat.CpuSeconds(Pid);
+
+    public long Rss => ProcStat.RssBytes(Pid);
+
+    /// <summary>The machine may be shared: servers and generator run at nice -20 so other work on the cores barely disturbs them.</summary>
+    public static string Nice => Environment.GetEnvironmentVariable("BENCH_NICE") ?? "-20";
+
+    public static async Task<ServerProc> StartAsync(ServerSpec spec, string logDir, string serverCores)
+    {
+        Directory.CreateDirectory(logDir);
+        var log = Path.Combine(logDir, spec.Name + ".log");
+        var command = $"exec nice -n {Nice} taskset -c {serverCores} {Quote(spec.Exe)} {string.Join(' ', spec.Args.Select(Quote))} >>{Quote(log)} 2>&1";
+        var psi = new ProcessStartInfo("bash", ["-c", command]) { UseShellExecute = false };
+        psi.Environment["DOTNET_gcServer"] = "0";
+        if (Environment.GetEnvironmentVariable("BENCH_PERF_MAP") == "1")
+        {
+            psi.Environment["DOTNET_PerfMapEnabled"] = "1";
+        }
+
+        var server = new ServerProc(spec, Process.Start(psi)!);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                var (pid, _, _) = await server.StatsAsync(false);
+                server.Pid = pid;
+                return server;
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline && !server._process.HasExited)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    private static string Quote(string s) => "'" + s.Replace("'", "'\\''") + "'";
+
+    public async Task<(int Pid, int Clients, long Heap)> StatsAsync(bool gc)
+    {
+        var text = await _http.GetStringAsync(gc ? "/bench/stats?gc=1" : "/bench/stats");
+        using var doc = JsonDocument.Parse(text);
+        var root = doc.RootElement;
+        return (root.GetProperty("pid").GetInt32(), root.GetProperty("clients").GetInt32(), (long)root.GetProperty("heap").GetDouble());
+    }
+
+    public async Task StartBroadcastAsync(string[] rooms, double rate, int durationMs, int size)
+    {
+        var text = await _http.GetStringAsync(string.Create(CultureInfo.InvariantCulture, $"/bench/broadcast?rooms={string.Join(',', rooms)}&rate={rate}&duration={durationMs}&size={size}"));
+        if (!text.Contains("true", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("broadcast driver busy");
+        }
+    }
+
+    public async Task<(bool Running, long Sent)> BroadcastStatusAsync()
+    {
+        using var doc = JsonDocument.Parse(await _http.GetStringAsync("/bench/broadcast/status"));
+        return (doc.RootElement.GetProperty("running").GetBoolean(), doc.RootElement.GetProperty("sent").GetInt64());
+    }
+
+    /// <summary>Waits until the server counts at most <paramref name="clients"/> connections.</summary>
+    public async Task WaitClientsAtMostAsync(int clients, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if ((await StatsAsync(false)).Clients <= clients)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (Exception)
+        {
+        }
+
+        _process.Dispose();
+        // Let the kernel release the port and sockets before the next server binds.
+        await Task.Delay(300);
+    }
+}
