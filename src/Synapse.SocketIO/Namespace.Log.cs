@@ -11,5 +11,8 @@ public partial class Namespace
 
         [LoggerMessage(2, LogLevel.Debug, "Namespace {Namespace} refused a connection: {Message}.")]
         public static partial void ConnectionRefused(ILogger logger, string @namespace, string message);
+
+        [LoggerMessage(3, LogLevel.Warning, "Namespace {Namespace} could not restore a session for connection state recovery.")]
+        public static partial void RestoreFailed(ILogger logger, string @namespace, Exception exception);
     }
 }

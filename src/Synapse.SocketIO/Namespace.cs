@@ -220,11 +220,32 @@ public partial class Namespace
         _connectionHandlers = parent._connectionHandlers;
     }
 
+    /// <summary>
+    /// Raised when a session kept for connection state recovery ends without being recovered: its
+    /// window passed, it was pushed out by <see cref="ConnectionStateRecoveryOptions.MaxSessions"/>,
+    /// or its client came back too late to get every missed packet. The socket with
+    /// <see cref="PersistedSession.Sid"/> will not come back. Raised on the node that kept the session.
+    /// </summary>
+    public event Action<Namespace, PersistedSession>? SessionExpired;
+
+    internal void OnSessionExpired(PersistedSession session)
+    {
+        try
+        {
+            SessionExpired?.Invoke(this, session);
+        }
+        catch (Exception ex)
+        {
+            Log.HandlerFailed(_logger, Name, "session expired", ex);
+        }
+    }
+
     /// <summary>Runs the middlewares for a new socket, then connects it (Node's <c>_add</c>).</summary>
     internal async Task AddAsync(Client client, JsonElement auth)
     {
-        var socket = new Socket(this, client, auth, Server.SocketLogger);
-        var middlewares = _middlewares;
+        var restored = await RestoreSessionAsync(auth);
+        var socket = new Socket(this, client, auth, Server.SocketLogger, restored);
+        var middlewares = restored is not null && Server.Options.ConnectionStateRecovery is { SkipMiddlewares: true } ? [] : _middlewares;
         if (!middlewares.IsEmpty)
         {
             Exception? refusal = null;
@@ -261,9 +282,20 @@ public partial class Namespace
             return;
         }
 
-        _sockets[socket.Id] = socket;
-        client.OnSocketConnected(socket);
-        socket.OnConnect();
+        if (restored is null)
+        {
+            _sockets[socket.Id] = socket;
+            client.OnSocketConnected(socket);
+            socket.OnConnect();
+        }
+        else
+        {
+            if (!await ConnectRecoveredAsync(client, socket, restored))
+            {
+                return;
+            }
+        }
+
         Server.Metrics.SocketConnected();
         foreach (var handler in _connectionHandlers)
         {
@@ -293,6 +325,64 @@ public partial class Namespace
         {
             Emptied?.Invoke(this);
         }
+    }
+
+    /// <summary>The session a CONNECT asks to recover (its <c>pid</c> and <c>offset</c>), if it can be.</summary>
+    private async Task<Adapters.PersistedSession?> RestoreSessionAsync(JsonElement auth)
+    {
+        if (Server.Options.ConnectionStateRecovery is null
+            || auth.ValueKind != JsonValueKind.Object
+            || !auth.TryGetProperty("pid", out var pid)
+            || pid.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        // socket.io-client leaves the offset out until it received a packet that carried one.
+        var offset = auth.TryGetProperty("offset", out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        try
+        {
+            return await Adapter.RestoreSessionAsync(pid.GetString()!, offset);
+        }
+        catch (Exception ex)
+        {
+            Log.RestoreFailed(_logger, Name, ex);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Registers a recovered socket, then sends CONNECT and the packets its client missed. Live
+    /// packets are held from registration until the replay ends, and the log is read after
+    /// registration: every packet is then either in what was read or held, none is lost between.
+    /// </summary>
+    private async Task<bool> ConnectRecoveredAsync(Client client, Socket socket, Adapters.PersistedSession restored)
+    {
+        socket.BeginReplay();
+        _sockets[socket.Id] = socket;
+        client.OnSocketConnected(socket);
+        IReadOnlyList<Adapters.OutgoingPacket>? missed = null;
+        try
+        {
+            missed = await Adapter.FetchMissedPacketsAsync(restored);
+        }
+        catch (Exception ex)
+        {
+            Log.RestoreFailed(_logger, Name, ex);
+        }
+
+        if (client.Conn.ReadyState != Engine.EngineReadyState.Open)
+        {
+            // The connection dropped while the log was read: the session stays for the next try.
+            Remove(socket);
+            client.Remove(socket);
+            socket.Discard();
+            return false;
+        }
+
+        socket.OnConnect();
+        socket.EndReplay(missed);
+        return true;
     }
 
     private static async Task<bool> RunMiddlewaresAsync(ImmutableArray<Func<Socket, Func<Task>, Task>> middlewares, Socket socket)

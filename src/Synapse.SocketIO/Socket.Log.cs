@@ -14,5 +14,8 @@ public sealed partial class Socket
 
         [LoggerMessage(3, LogLevel.Warning, "Socket {Id}: unhandled error (no Error listener).")]
         public static partial void UnhandledError(ILogger logger, string id, Exception exception);
+
+        [LoggerMessage(4, LogLevel.Warning, "The session of socket {Id} could not be kept for recovery.")]
+        public static partial void PersistFailed(ILogger logger, string id, Exception exception);
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 using Synapse.SocketIO.Adapters;
 using Synapse.SocketIO.Engine;
@@ -14,22 +15,58 @@ namespace Synapse.SocketIO;
 public sealed partial class Socket
 {
     private static readonly IReadOnlySet<string> NoRooms = new HashSet<string>();
+
+    // Node's list: the disconnections that were not asked for by either side.
+    private static readonly HashSet<string> RecoverableReasons = new(StringComparer.Ordinal)
+    {
+        DisconnectReason.TransportError,
+        DisconnectReason.TransportClose,
+        DisconnectReason.ForcedClose,
+        DisconnectReason.PingTimeout,
+        DisconnectReason.ServerShuttingDown,
+        "forced server close",
+    };
+
     private readonly Client _client;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<long, Action<SocketIOArguments>> _acks = new();
     private readonly CancellationTokenSource _lifetime = new();
     private readonly object _pendingLock = new();
     private List<SocketIOPacket>? _pending = new();
+    private readonly object _replayLock = new();
+    private List<(EncodedSocketIOPacket Packet, string? Offset, bool Volatile)>? _replay;
     private int _connected;
     private int _closed;
 
-    internal Socket(Namespace nsp, Client client, JsonElement auth, ILogger logger)
+    // Connection state recovery: where this socket starts missing packets when its client has
+    // processed none (persisted with the session), and the session it was restored from.
+    private string? _recoveryOffset;
+    private readonly PersistedSession? _restored;
+
+    internal Socket(Namespace nsp, Client client, JsonElement auth, ILogger logger, PersistedSession? restored = null)
     {
         Namespace = nsp;
         _client = client;
         _logger = logger;
-        Id = Internal.IdGenerator.NewId();
         Handshake = new SocketHandshake(client.Conn.Handshake, auth);
+        if (restored is not null)
+        {
+            _restored = restored;
+            Id = restored.Sid;
+            Pid = restored.Pid;
+            Data = restored.Data;
+            Recovered = true;
+            _recoveryOffset = restored.Offset;
+            JoinLocal(restored.Rooms);
+        }
+        else
+        {
+            Id = Internal.IdGenerator.NewId();
+            if (nsp.Server.Options.ConnectionStateRecovery is not null)
+            {
+                Pid = Internal.IdGenerator.NewId();
+            }
+        }
     }
 
     /// <summary>The socket id: unique, also the name of the socket's own room.</summary>
@@ -53,8 +90,18 @@ public sealed partial class Socket
     /// <summary>Whether the socket is connected.</summary>
     public bool Connected => System.Threading.Volatile.Read(ref _connected) == 1;
 
-    /// <summary>Whether the connection state was recovered (connection state recovery is not enabled yet: always false).</summary>
-    public bool Recovered => false;
+    /// <summary>
+    /// Whether the connection state was recovered after a temporary disconnection
+    /// (<see cref="SocketIOOptions.ConnectionStateRecovery"/>): the id, rooms and <see cref="Data"/>
+    /// are the previous socket's, and the packets the client missed were sent again.
+    /// </summary>
+    public bool Recovered { get; }
+
+    /// <summary>The private session id (Node's <c>pid</c>) a client presents to recover; null when recovery is off.</summary>
+    internal string? Pid { get; }
+
+    /// <summary>The session this socket was restored from.</summary>
+    internal PersistedSession? RestoredSession => _restored;
 
     /// <summary>The underlying Engine.IO connection (Node's <c>socket.conn</c>).</summary>
     public EngineSocket Conn => _client.Conn;
@@ -148,6 +195,20 @@ public sealed partial class Socket
     internal bool EmitCore(string eventName, object?[] args, bool isVolatile, bool compress)
     {
         ThrowIfReserved(eventName);
+        if (Pid is not null && Connected)
+        {
+            // As in Node, the packet goes through the adapter to the socket's own room, so that
+            // it gets an offset and is kept for recovery. Local: the socket is on this node.
+            Namespace.Adapter.Broadcast(
+                OutgoingPacket.Event(Namespace.Name, eventName, args),
+                new BroadcastOptions
+                {
+                    Rooms = new HashSet<string>(1, StringComparer.Ordinal) { Id },
+                    Flags = new BroadcastFlags { Volatile = isVolatile, Compress = compress, Local = true },
+                });
+            return true;
+        }
+
         NotifyOutgoing(eventName, args);
         _client.Write(Server.Encoder.EncodeEvent(Namespace.Name, eventName, args), isVolatile);
         return true;
@@ -190,7 +251,88 @@ public sealed partial class Socket
             NotifyOutgoing(eventName, packet.Data[1..]);
         }
 
+        if (_replay is not null && TryBuffer(encoded, packet, flags))
+        {
+            return;
+        }
+
         _client.Write(encoded, flags.Volatile);
+    }
+
+    /// <summary>
+    /// A recovered socket is about to be registered: hold live packets until the missed ones
+    /// were sent (<see cref="EndReplay"/>), so the client gets everything in order.
+    /// </summary>
+    internal void BeginReplay()
+    {
+        lock (_replayLock)
+        {
+            _replay = new();
+        }
+    }
+
+    /// <summary>
+    /// Sends the missed packets, then the live ones that arrived meanwhile, skipping those the
+    /// replay already carried (a packet can be both in the log and live).
+    /// </summary>
+    internal void EndReplay(IReadOnlyList<OutgoingPacket>? missed)
+    {
+        var last = _restored?.Offset;
+        if (missed is not null)
+        {
+            foreach (var packet in missed)
+            {
+                _client.Write(Server.Encode(packet with { Namespace = Namespace.Name }), false);
+                if (packet.Data.Length > 0 && packet.Data[^1] is string offset)
+                {
+                    last = offset;
+                }
+            }
+        }
+
+        while (true)
+        {
+            List<(EncodedSocketIOPacket Packet, string? Offset, bool Volatile)> batch;
+            lock (_replayLock)
+            {
+                if (_replay is null || _replay.Count == 0)
+                {
+                    _replay = null;
+                    return;
+                }
+
+                batch = _replay;
+                _replay = new();
+            }
+
+            foreach (var (packet, offset, isVolatile) in batch)
+            {
+                if (offset is not null && last is not null && RecoveryOffset.Compare(offset, last) <= 0)
+                {
+                    continue;
+                }
+
+                _client.Write(packet, isVolatile);
+            }
+        }
+    }
+
+    private bool TryBuffer(EncodedSocketIOPacket encoded, OutgoingPacket packet, BroadcastFlags flags)
+    {
+        // Recovery appends the offset as the last argument of every packet it logs.
+        var offset = packet.Type is SocketIOPacketType.Event or SocketIOPacketType.BinaryEvent && packet.Id is null && !flags.Volatile && packet.Data.Length > 1
+            ? packet.Data[^1] as string
+            : null;
+        lock (_replayLock)
+        {
+            if (_replay is null)
+            {
+                return false;
+            }
+
+            _replay.Add((encoded, offset, flags.Volatile));
+            return true;
+        }
     }
 
     internal void RegisterAck(long id, Action<SocketIOArguments> ack) => _acks[id] = ack;
@@ -214,6 +356,11 @@ public sealed partial class Socket
         System.Threading.Volatile.Write(ref _closed, 1);
         Namespace.Adapter.DelAll(Id);
         _lifetime.Cancel();
+        if (_restored is not null)
+        {
+            // The session was taken but not used: keep it, the client may try again.
+            _ = PersistAsync(_restored);
+        }
     }
 
     /// <summary>The namespace accepted the socket: join its own room and tell the client.</summary>
@@ -221,7 +368,12 @@ public sealed partial class Socket
     {
         System.Threading.Volatile.Write(ref _connected, 1);
         JoinLocal([Id]);
-        _client.Write(Server.Encoder.EncodeConnect(Namespace.Name, new ConnectReply(Id)), false);
+        if (Pid is not null && !Recovered)
+        {
+            _recoveryOffset = Namespace.Adapter.LatestOffset;
+        }
+
+        _client.Write(Server.Encoder.EncodeConnect(Namespace.Name, new ConnectReply(Id, Pid)), false);
     }
 
     /// <summary>
@@ -301,6 +453,11 @@ public sealed partial class Socket
         {
             Raise(Disconnecting, reason);
             RaiseReservedListeners("disconnecting", reason);
+            if (Pid is not null && RecoverableReasons.Contains(reason))
+            {
+                var rooms = Namespace.Adapter.SocketRooms(Id) ?? NoRooms;
+                _ = PersistAsync(new PersistedSession(Id, Pid, [.. rooms], Data) { Offset = _recoveryOffset });
+            }
         }
 
         Namespace.Adapter.DelAll(Id);
@@ -361,5 +518,19 @@ public sealed partial class Socket
         }
     }
 
-    private sealed record ConnectReply(string Sid);
+    private async Task PersistAsync(PersistedSession session)
+    {
+        try
+        {
+            await Namespace.Adapter.PersistSessionAsync(session);
+        }
+        catch (Exception ex)
+        {
+            Log.PersistFailed(_logger, Id, ex);
+        }
+    }
+
+    private sealed record ConnectReply(
+        [property: JsonPropertyName("sid")] string Sid,
+        [property: JsonPropertyName("pid"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Pid);
 }

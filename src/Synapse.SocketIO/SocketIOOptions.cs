@@ -66,6 +66,12 @@ public sealed class SocketIOOptions
     /// <summary>Limits applied to incoming packets (attachments per packet, JSON depth).</summary>
     public SocketIODecoderOptions DecoderOptions { get; set; } = new();
 
+    /// <summary>
+    /// Connection state recovery; null (the default, as in Node) disables it. When set, CONNECT
+    /// replies carry a private session id and recoverable packets an offset.
+    /// </summary>
+    public ConnectionStateRecoveryOptions? ConnectionStateRecovery { get; set; }
+
     /// <summary>Creates each namespace's adapter; null uses <see cref="InMemoryAdapter"/>.</summary>
     public Func<Namespace, Adapter>? AdapterFactory { get; set; }
 }

@@ -13,6 +13,8 @@
 //    "answers":{"event":{"reply":[...]}|{"never":true}|{"echo":true}}}
 //        Creates client "a": a Socket on namespace nsp of manager "m" (created with url and opts
 //        when new; default: a manager of its own, so clients never share a connection unless told).
+//        With "resume":{"pid":..,"offset":..} the socket presents that connection state recovery
+//        session (as if it had been connected before: a client moving to another node).
 //   {"cmd":"answer","client":"a","event":"x","reply":[...]|"never":true|"echo":true}
 //        How "a" answers server events that ask for an ack (default: it does not answer).
 //   {"cmd":"emit","client":"a","event":"x","args":[...]}                  plain emit
@@ -28,11 +30,11 @@
 //   {"cmd":"exit"}
 //
 // stdout: one JSON object per line, always with "event" and (for a client) "client":
-//   connect {id, transport, engineId}   connect_error {message, data}   disconnect {reason, description}
+//   connect {id, transport, engineId, recovered}   connect_error {message, data}   disconnect {reason, description}
 //   recv {name, args, hasAck}           ack {ack, args} / {ack, value}   ackError {ack, message}
 //   answered {name, args}     open {transport, engineId} (per manager)  upgrade {transport}  engineClose {reason}
 //   reconnect_attempt {attempt}  reconnect {attempt}  reconnect_error {message}  reconnect_failed
-//   state {connected, id, transport, engineId, active}  pong {tag}  error {message}
+//   state {connected, id, transport, engineId, active, recovered, pid, offset}  pong {tag}  error {message}
 // The script exits when stdin ends or on "exit", and by itself after 60 s at the latest.
 import { Manager } from "socket.io-client";
 import { createInterface } from "node:readline";
@@ -98,6 +100,11 @@ function connect(command) {
   answers.set(name, rules);
   const socket = manager.socket(command.nsp ?? "/", command.auth === undefined ? {} : { auth: decode(command.auth) });
   clients.set(name, socket);
+  if (command.resume) {
+    // The client's own fields for recovery; it sends them with its next CONNECT.
+    socket._pid = command.resume.pid;
+    socket._lastOffset = command.resume.offset ?? undefined;
+  }
   const tag = { client: name };
   socket.on("connect", () =>
     print({
@@ -107,6 +114,7 @@ function connect(command) {
       id: socket.id,
       transport: manager.engine?.transport?.name ?? null,
       engineId: manager.engine?.id ?? null,
+      recovered: socket.recovered === true,
     })
   );
   socket.on("connect_error", (err) =>
@@ -197,6 +205,9 @@ async function handle(command) {
         id: socket.id ?? null,
         transport: socket.io.engine?.transport?.name ?? null,
         engineId: socket.io.engine?.id ?? null,
+        recovered: socket.recovered === true,
+        pid: socket._pid ?? null,
+        offset: socket._lastOffset ?? null,
       });
       break;
     case "ping":

@@ -84,6 +84,74 @@ public abstract class Adapter : IAsyncDisposable
     public virtual Task<int> ServerCountAsync() => Task.FromResult(1);
 
     /// <summary>
+    /// The offset of the newest recoverable packet this node knows of, or null if none: where a
+    /// socket that connects now starts missing packets. Null when recovery is not supported.
+    /// </summary>
+    public virtual string? LatestOffset => null;
+
+    /// <summary>
+    /// Keeps the state of a socket that disconnected unexpectedly, for the recovery window (Node's
+    /// <c>persistSession</c>). The default adapter keeps nothing.
+    /// </summary>
+    public virtual Task PersistSessionAsync(PersistedSession session) => Task.CompletedTask;
+
+    /// <summary>
+    /// Takes back a session (Node's <c>restoreSession</c>): null if it is unknown, expired, or if
+    /// packets after <paramref name="offset"/> (the session's own offset when null) are no longer
+    /// kept. A session is restored at most once. The result's <see cref="PersistedSession.Offset"/>
+    /// is the offset the client's missed packets follow.
+    /// </summary>
+    public virtual Task<PersistedSession?> RestoreSessionAsync(string pid, string? offset) => Task.FromResult<PersistedSession?>(null);
+
+    /// <summary>
+    /// The recoverable packets a restored session missed, in order: those after its offset that
+    /// reached any of its rooms (and none of the excluded ones). Null if they are no longer all kept.
+    /// </summary>
+    public virtual Task<IReadOnlyList<OutgoingPacket>?> FetchMissedPacketsAsync(PersistedSession session) =>
+        Task.FromResult<IReadOnlyList<OutgoingPacket>?>(null);
+
+    /// <summary>
+    /// Whether connection state recovery logs a packet (Node's rule): an event, without
+    /// acknowledgement (a callback cannot be restored), not volatile.
+    /// </summary>
+    public static bool IsRecoverable(OutgoingPacket packet, BroadcastOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        ArgumentNullException.ThrowIfNull(options);
+        return packet.Type is Protocol.SocketIOPacketType.Event or Protocol.SocketIOPacketType.BinaryEvent
+            && packet.Id is null
+            && !options.Flags.Volatile;
+    }
+
+    /// <summary>
+    /// Whether a logged packet reached a socket in <paramref name="rooms"/>: it targeted one of
+    /// them (or everyone) and excluded none of them.
+    /// </summary>
+    public static bool Reaches(BroadcastOptions options, IReadOnlyCollection<string> rooms)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(rooms);
+        var included = options.Rooms.Count == 0;
+        foreach (var room in rooms)
+        {
+            if (options.Except.Contains(room))
+            {
+                return false;
+            }
+
+            included = included || options.Rooms.Contains(room);
+        }
+
+        return included;
+    }
+
+    /// <summary>The recovery options of the server, null when recovery is off.</summary>
+    protected ConnectionStateRecoveryOptions? RecoveryOptions => Namespace.Server.Options.ConnectionStateRecovery;
+
+    /// <summary>Tells the application that a session ended without being recovered (<see cref="Namespace.SessionExpired"/>).</summary>
+    protected void OnSessionExpired(PersistedSession session) => Namespace.OnSessionExpired(session);
+
+    /// <summary>
     /// The options event arguments are serialized with (the server's, with Socket.IO's binary and
     /// JavaScript number handling): what a cluster adapter uses to encode arguments for other nodes,
     /// so that remote clients receive the same JSON as local ones.

@@ -11,10 +11,48 @@ public class InMemoryAdapter : Adapter
     private readonly Dictionary<string, HashSet<string>> _rooms = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _sids = new(StringComparer.Ordinal);
 
+    private readonly InMemorySessionStore? _recovery;
+
     /// <summary>Creates the adapter of a namespace.</summary>
     public InMemoryAdapter(Namespace nsp)
         : base(nsp)
     {
+        if (RecoveryOptions is { } recovery && KeepsRecoveryStateInMemory)
+        {
+            _recovery = new InMemorySessionStore(recovery, OnSessionExpired);
+        }
+    }
+
+    /// <summary>
+    /// Whether this adapter keeps the sessions and packet log of connection state recovery in this
+    /// process (when recovery is on). A cluster adapter that keeps them elsewhere returns false;
+    /// it is read by the constructor, so it must not depend on the derived class's fields.
+    /// </summary>
+    protected virtual bool KeepsRecoveryStateInMemory => true;
+
+    /// <inheritdoc />
+    public override string? LatestOffset => _recovery?.LatestOffset;
+
+    /// <inheritdoc />
+    public override Task PersistSessionAsync(PersistedSession session)
+    {
+        _recovery?.Persist(session);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override Task<PersistedSession?> RestoreSessionAsync(string pid, string? offset) =>
+        Task.FromResult(_recovery?.Take(pid, offset));
+
+    /// <inheritdoc />
+    public override Task<IReadOnlyList<OutgoingPacket>?> FetchMissedPacketsAsync(PersistedSession session) =>
+        Task.FromResult(_recovery?.PacketsAfter(session));
+
+    /// <inheritdoc />
+    public override ValueTask DisposeAsync()
+    {
+        _recovery?.Dispose();
+        return base.DisposeAsync();
     }
 
     /// <summary>A snapshot of the rooms and their members.</summary>
@@ -140,6 +178,18 @@ public class InMemoryAdapter : Adapter
     /// <inheritdoc />
     public override void Broadcast(OutgoingPacket packet, BroadcastOptions options)
     {
+        if (_recovery is not null && IsRecoverable(packet, options))
+        {
+            BroadcastRecoverable(packet, options, _recovery);
+            return;
+        }
+
+        BroadcastLocal(packet, options);
+    }
+
+    /// <summary>Delivers a packet to this node's targeted sockets only, encoding it once (no recovery log).</summary>
+    protected void BroadcastLocal(OutgoingPacket packet, BroadcastOptions options)
+    {
         if (packet.Namespace != Namespace.Name)
         {
             packet = packet with { Namespace = Namespace.Name };
@@ -147,6 +197,32 @@ public class InMemoryAdapter : Adapter
 
         var encoded = Namespace.Server.Encode(packet);
         Apply(options, (encoded, packet, options.Flags), static (socket, state) => socket.WriteBroadcast(state.encoded, state.packet, state.Flags));
+    }
+
+    /// <summary>
+    /// Gives the packet the next offset as its last argument (where Node's client reads it), logs
+    /// it and delivers it. One lock over both, so clients get packets in offset order and a socket
+    /// being recovered sees every packet either in the log or live.
+    /// </summary>
+    private void BroadcastRecoverable(OutgoingPacket packet, BroadcastOptions options, InMemorySessionStore store)
+    {
+        lock (_sync)
+        {
+            var offset = store.NextOffset();
+            var data = new object?[packet.Data.Length + 1];
+            packet.Data.CopyTo(data, 0);
+            data[^1] = offset;
+            var logged = packet with { Namespace = Namespace.Name, Data = data };
+            var encoded = Namespace.Server.Encode(logged);
+            long size = encoded.Text.Length;
+            foreach (var attachment in encoded.Attachments)
+            {
+                size += attachment.Length;
+            }
+
+            store.Add(offset, logged, options, size);
+            Apply(options, (encoded, logged, options.Flags), static (socket, state) => socket.WriteBroadcast(state.encoded, state.logged, state.Flags));
+        }
     }
 
     /// <inheritdoc />

@@ -50,13 +50,13 @@ internal sealed class SioDriver : IAsyncDisposable
     /// Creates client <paramref name="client"/> on <paramref name="nsp"/> (it connects at once).
     /// <paramref name="manager"/> names a shared Manager (multiplexing); by default each client has its own.
     /// </summary>
-    public Task OpenAsync(string client, string nsp = "/", object? auth = null, object? opts = null, string? manager = null, object? answers = null)
+    public Task OpenAsync(string client, string nsp = "/", object? auth = null, object? opts = null, string? manager = null, object? answers = null, object? resume = null, string? url = null)
     {
         var command = new Dictionary<string, object?>
         {
             ["cmd"] = "connect",
             ["client"] = client,
-            ["url"] = Url,
+            ["url"] = url ?? Url,
             ["nsp"] = nsp,
             ["opts"] = opts ?? new { reconnection = false },
         };
@@ -75,14 +75,19 @@ internal sealed class SioDriver : IAsyncDisposable
             command["answers"] = answers;
         }
 
+        if (resume is not null)
+        {
+            command["resume"] = resume;
+        }
+
         return SendAsync(command);
     }
 
     /// <summary>Creates a client and waits until it is connected; returns the <c>connect</c> message (id, transport, engineId).</summary>
-    public async Task<JsonElement> ConnectAsync(string client, string nsp = "/", object? auth = null, object? opts = null, string? manager = null, object? answers = null)
+    public async Task<JsonElement> ConnectAsync(string client, string nsp = "/", object? auth = null, object? opts = null, string? manager = null, object? answers = null, object? resume = null, string? url = null)
     {
         var from = Mark;
-        await OpenAsync(client, nsp, auth, opts, manager, answers);
+        await OpenAsync(client, nsp, auth, opts, manager, answers, resume, url);
         var result = await WaitForAsync(client, m => m.GetProperty("event").GetString() is "connect" or "connect_error", from: from, what: $"{client} connect");
         Assert.True(result.GetProperty("event").GetString() == "connect", $"{client} could not connect: {result.GetRawText()}");
         return result;
