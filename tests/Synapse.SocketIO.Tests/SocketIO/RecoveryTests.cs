@@ -177,15 +177,19 @@ public sealed class RecoveryTests
         var id = (await node.ConnectAsync("a", opts: Opts())).GetProperty("id").GetString()!;
         await server.SocketAsync(id);
 
+        var before = node.Mark;
         await node.DisconnectAsync("a");
+        await node.WaitForAsync("a", "disconnect", from: before, timeout: Long);
         Assert.Equal(DisconnectReason.ClientNamespaceDisconnect, await server.DisconnectReasonAsync(id, Long));
         var again = await ReconnectAsync(node, "a");
         Assert.False(again.GetProperty("recovered").GetBoolean());
         Assert.NotEqual(id, again.GetProperty("id").GetString());
 
         var second = again.GetProperty("id").GetString()!;
+        var from = node.Mark;
         (await server.SocketAsync(second)).Disconnect();
         Assert.Equal(DisconnectReason.ServerNamespaceDisconnect, await server.DisconnectReasonAsync(second, Long));
+        Assert.Equal("io server disconnect", (await node.WaitForAsync("a", "disconnect", from: from, timeout: Long)).GetProperty("reason").GetString());
         var third = await ReconnectAsync(node, "a");
         Assert.False(third.GetProperty("recovered").GetBoolean());
         Assert.Empty(expired);
