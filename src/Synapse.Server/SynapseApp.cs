@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.Options;
 using Synapse.Server.Api;
 using Synapse.Server.Auth;
+using Synapse.Server.Cluster;
 using Synapse.Server.Realtime;
 using Synapse.Server.Services;
 using Synapse.Server.Storage;
@@ -87,6 +88,9 @@ public static partial class SynapseApp
                 policy.WithOrigins(synapse.Value.AllowedOrigins).AllowAnyHeader().AllowAnyMethod().AllowCredentials()));
 
         services.AddSynapseStorage();
+
+        // Before the services and realtime layers: with Redis configured, its implementations win.
+        services.AddSynapseCluster(configuration);
         services.AddSynapseAuth(configuration);
         services.AddSynapseServices(configuration);
         services.AddSynapseRealtime(configuration);

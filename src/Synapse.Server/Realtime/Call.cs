@@ -1,66 +1,30 @@
 namespace Synapse.Server.Realtime;
 
 /// <summary>
-/// A ringing or ongoing call (signaling state only; media flows peer to peer). The caller invites
-/// the room's other members; participants are the caller and those who accepted. Thread-safe.
+/// A ringing or ongoing call held in memory by <see cref="CallRegistry"/>. The caller invites the
+/// room's other members; participants are the caller and those who accepted. Thread-safe.
 /// </summary>
-public sealed class Call
+internal sealed class Call
 {
     private readonly object _gate = new();
+    private readonly CallSnapshot _start;
     private readonly HashSet<string> _invited;
     private readonly HashSet<string> _accepted = new(StringComparer.Ordinal);
     private readonly HashSet<string> _rejected = new(StringComparer.Ordinal);
     private bool _ended;
 
     /// <summary>Creates a ringing call.</summary>
-    public Call(string id, string roomId, string kind, CallUser caller, IEnumerable<string> invitedUserIds)
+    public Call(CallSnapshot start)
     {
-        Id = id;
-        RoomId = roomId;
-        Kind = kind;
-        Caller = caller;
-        _invited = new HashSet<string>(invitedUserIds, StringComparer.Ordinal);
-        _invited.Remove(caller.UserId);
+        _start = start;
+        _invited = new HashSet<string>(start.InvitedUserIds, StringComparer.Ordinal);
     }
 
     /// <summary>The call id.</summary>
-    public string Id { get; }
-
-    /// <summary>The room it was started in.</summary>
-    public string RoomId { get; }
-
-    /// <summary><c>audio</c> or <c>video</c>.</summary>
-    public string Kind { get; }
-
-    /// <summary>Who started it.</summary>
-    public CallUser Caller { get; }
+    public string Id => _start.Id;
 
     /// <summary>The ring timer, set by the registry.</summary>
-    internal ITimer? RingTimer { get; set; }
-
-    /// <summary>The caller and everyone invited: who hears about accepts, rejects and the end.</summary>
-    public IReadOnlyList<string> InvolvedUserIds
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [Caller.UserId, .. _invited];
-            }
-        }
-    }
-
-    /// <summary>The caller and those who accepted: who may exchange signals.</summary>
-    public IReadOnlyList<string> ParticipantIds
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [Caller.UserId, .. _accepted];
-            }
-        }
-    }
+    public ITimer? RingTimer { get; set; }
 
     /// <summary>Whether anyone accepted.</summary>
     public bool IsAnswered
@@ -79,54 +43,61 @@ public sealed class Call
     {
         lock (_gate)
         {
-            return !_ended && (userId == Caller.UserId || _accepted.Contains(userId));
+            return !_ended && (userId == _start.Caller.UserId || _accepted.Contains(userId));
+        }
+    }
+
+    /// <summary>The call as it is now.</summary>
+    public CallSnapshot Snapshot()
+    {
+        lock (_gate)
+        {
+            return SnapshotLocked();
         }
     }
 
     /// <summary>An invitee accepts.</summary>
-    public CallAnswer Accept(string userId)
+    public (CallAnswer, CallSnapshot) Accept(string userId)
     {
         lock (_gate)
         {
             if (_ended)
             {
-                return CallAnswer.Ended;
+                return (CallAnswer.Ended, SnapshotLocked());
             }
 
             if (!_invited.Contains(userId) || _rejected.Contains(userId))
             {
-                return CallAnswer.NotInvited;
+                return (CallAnswer.NotInvited, SnapshotLocked());
             }
 
             _accepted.Add(userId);
-            return CallAnswer.Done;
+            return (CallAnswer.Done, SnapshotLocked());
         }
     }
 
-    /// <summary>An invitee declines; <paramref name="everyoneDeclined"/> tells whether no invitee is left to answer.</summary>
-    public CallAnswer Reject(string userId, out bool everyoneDeclined)
+    /// <summary>An invitee declines.</summary>
+    public (CallAnswer, CallSnapshot) Reject(string userId)
     {
         lock (_gate)
         {
-            everyoneDeclined = false;
             if (_ended)
             {
-                return CallAnswer.Ended;
+                return (CallAnswer.Ended, SnapshotLocked());
             }
 
             if (!_invited.Contains(userId) || _accepted.Contains(userId))
             {
-                return CallAnswer.NotInvited;
+                return (CallAnswer.NotInvited, SnapshotLocked());
             }
 
             _rejected.Add(userId);
-            everyoneDeclined = _rejected.Count == _invited.Count;
-            return CallAnswer.Done;
+            return (CallAnswer.Done, SnapshotLocked());
         }
     }
 
-    /// <summary>Ends the call once; returns the invitees who never answered (null if it had already ended).</summary>
-    public IReadOnlyList<string>? End()
+    /// <summary>Ends the call once: the call as it ended (null if it had already ended).</summary>
+    public CallSnapshot? End()
     {
         lock (_gate)
         {
@@ -136,9 +107,15 @@ public sealed class Call
             }
 
             _ended = true;
-            return _invited.Where(id => !_accepted.Contains(id) && !_rejected.Contains(id)).ToArray();
+            return SnapshotLocked();
         }
     }
+
+    private CallSnapshot SnapshotLocked() => _start with
+    {
+        AcceptedUserIds = _accepted.ToHashSet(StringComparer.Ordinal),
+        RejectedUserIds = _rejected.ToHashSet(StringComparer.Ordinal),
+    };
 }
 
 /// <summary>The caller of a call.</summary>
@@ -158,4 +135,7 @@ public enum CallAnswer
 
     /// <summary>The call is over.</summary>
     Ended,
+
+    /// <summary>No such call in progress.</summary>
+    NotFound,
 }

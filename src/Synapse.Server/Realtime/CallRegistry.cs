@@ -3,8 +3,8 @@ using Microsoft.Extensions.Options;
 
 namespace Synapse.Server.Realtime;
 
-/// <summary>The calls in progress on this server, with their ring timers.</summary>
-public sealed class CallRegistry : IDisposable
+/// <summary>The calls in progress on a single node, in memory, with their ring timers.</summary>
+public sealed class CallRegistry : ICallStore, IDisposable
 {
     private readonly ConcurrentDictionary<string, Call> _calls = new(StringComparer.Ordinal);
     private readonly TimeSpan _ringTimeout;
@@ -17,30 +17,49 @@ public sealed class CallRegistry : IDisposable
         _time = time;
     }
 
-    /// <summary>Raised (on a timer thread) when a call rang <see cref="RealtimeOptions.CallRingTimeout"/> without being accepted.</summary>
-    public event Action<Call>? RingTimedOut;
+    /// <inheritdoc />
+    public event Action<string>? RingTimedOut;
 
-    /// <summary>Registers a new call and starts its ring timer.</summary>
-    public void Add(Call call)
+    /// <inheritdoc />
+    public Task AddAsync(CallSnapshot start)
     {
+        var call = new Call(start);
         _calls[call.Id] = call;
         call.RingTimer = _time.CreateTimer(static s => ((CallRegistry)((object[])s!)[0]).OnRingTimeout((Call)((object[])s!)[1]), new object[] { this, call }, _ringTimeout, Timeout.InfiniteTimeSpan);
+        return Task.CompletedTask;
     }
 
-    /// <summary>The call, if in progress.</summary>
-    public Call? Get(string callId) => _calls.TryGetValue(callId, out var call) ? call : null;
+    /// <inheritdoc />
+    public Task<CallSnapshot?> GetAsync(string callId) =>
+        Task.FromResult(_calls.TryGetValue(callId, out var call) ? call.Snapshot() : null);
 
-    /// <summary>Forgets a call (after it ended).</summary>
-    public void Remove(Call call)
+    /// <inheritdoc />
+    public Task<(CallAnswer Answer, CallSnapshot? Call)> AcceptAsync(string callId, string userId) =>
+        Task.FromResult<(CallAnswer, CallSnapshot?)>(_calls.TryGetValue(callId, out var call) ? call.Accept(userId) : (CallAnswer.NotFound, null));
+
+    /// <inheritdoc />
+    public Task<(CallAnswer Answer, CallSnapshot? Call)> RejectAsync(string callId, string userId) =>
+        Task.FromResult<(CallAnswer, CallSnapshot?)>(_calls.TryGetValue(callId, out var call) ? call.Reject(userId) : (CallAnswer.NotFound, null));
+
+    /// <inheritdoc />
+    public Task<CallSnapshot?> EndAsync(string callId)
     {
+        if (!_calls.TryGetValue(callId, out var call) || call.End() is not { } ended)
+        {
+            return Task.FromResult<CallSnapshot?>(null);
+        }
+
         if (_calls.TryRemove(new KeyValuePair<string, Call>(call.Id, call)))
         {
             call.RingTimer?.Dispose();
         }
+
+        return Task.FromResult<CallSnapshot?>(ended);
     }
 
-    /// <summary>The calls the user takes part in.</summary>
-    public IReadOnlyList<Call> CallsOf(string userId) => _calls.Values.Where(c => c.IsParticipant(userId)).ToArray();
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> CallsOfAsync(string userId) =>
+        Task.FromResult<IReadOnlyList<string>>(_calls.Values.Where(c => c.IsParticipant(userId)).Select(c => c.Id).ToArray());
 
     /// <inheritdoc />
     public void Dispose()
@@ -57,7 +76,7 @@ public sealed class CallRegistry : IDisposable
     {
         if (!call.IsAnswered && _calls.ContainsKey(call.Id))
         {
-            RingTimedOut?.Invoke(call);
+            RingTimedOut?.Invoke(call.Id);
         }
     }
 }

@@ -1,15 +1,53 @@
 namespace Synapse.Server.Realtime;
 
 /// <summary>
-/// Which users are online on this server: a user is online while at least one of their sockets is
-/// connected, so several tabs are one presence. Transitions carry a version, so that an
-/// announcement computed asynchronously is dropped if a later transition overtook it.
+/// Presence on a single node, in memory: a user is online while at least one of their sockets is
+/// connected, so several tabs are one presence. Exact: announcements are checked and queued under
+/// the same lock as the transitions.
 /// </summary>
-public sealed class PresenceTracker
+public sealed class PresenceTracker : IPresenceStore
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, Entry> _users = new(StringComparer.Ordinal);
     private long _versions;
+
+    /// <inheritdoc />
+    /// <remarks>Never raised: a single node sees every disconnect.</remarks>
+    public event Func<string, PresenceChange, Task>? UserLost
+    {
+        add { }
+        remove { }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Never raised.</remarks>
+    public event Func<string, PresenceChange, Task>? UserRestored
+    {
+        add { }
+        remove { }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<PresenceChange> ConnectAsync(string userId, string socketId) => ValueTask.FromResult(Connect(userId, socketId));
+
+    /// <inheritdoc />
+    public ValueTask<PresenceChange> DisconnectAsync(string userId, string socketId) => ValueTask.FromResult(Disconnect(userId, socketId));
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlySet<string>> OnlineAmongAsync(IReadOnlyCollection<string> userIds, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return ValueTask.FromResult<IReadOnlySet<string>>(userIds.Where(_users.ContainsKey).ToHashSet(StringComparer.Ordinal));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask AnnounceIfCurrentAsync(string userId, PresenceChange change, bool online, Action announce)
+    {
+        AnnounceIfCurrent(userId, change, online, announce);
+        return ValueTask.CompletedTask;
+    }
 
     /// <summary>Counts a connected socket; tells whether the user just came online.</summary>
     public PresenceChange Connect(string userId, string socketId)

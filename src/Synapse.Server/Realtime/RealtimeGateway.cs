@@ -12,19 +12,40 @@ namespace Synapse.Server.Realtime;
 /// sockets with a valid access token, and for each admitted socket its session, its personal room
 /// <c>user:{id}</c>, the event handlers of every area and the presence and clean-up lifecycle.
 /// </summary>
-public sealed partial class RealtimeGateway(
-    AccessTokenService tokens,
-    IUserStore users,
-    IEnumerable<ISocketEventHandlers> handlers,
-    PresenceHandlers presence,
-    TypingHandlers typing,
-    CallHandlers calls,
-    ILogger<RealtimeGateway> logger)
+public sealed partial class RealtimeGateway
 {
     /// <summary>The <c>connect_error</c> message of a refused connection (the seed's wording).</summary>
     public const string AuthenticationErrorMessage = "Authentication error";
 
-    private readonly ISocketEventHandlers[] _handlers = handlers.ToArray();
+    private readonly AccessTokenService _tokens;
+    private readonly IUserStore _users;
+    private readonly PresenceHandlers _presence;
+    private readonly TypingHandlers _typing;
+    private readonly CallHandlers _calls;
+    private readonly ILogger<RealtimeGateway> _logger;
+    private readonly ISocketEventHandlers[] _handlers;
+
+    /// <summary>Creates the gateway and listens to presence changes decided elsewhere in the cluster.</summary>
+    public RealtimeGateway(
+        AccessTokenService tokens,
+        IUserStore users,
+        IEnumerable<ISocketEventHandlers> handlers,
+        IPresenceStore presenceStore,
+        PresenceHandlers presence,
+        TypingHandlers typing,
+        CallHandlers calls,
+        ILogger<RealtimeGateway> logger)
+    {
+        _tokens = tokens;
+        _users = users;
+        _presence = presence;
+        _typing = typing;
+        _calls = calls;
+        _logger = logger;
+        _handlers = handlers.ToArray();
+        presenceStore.UserLost += OnUserLostAsync;
+        presenceStore.UserRestored += OnUserRestoredAsync;
+    }
 
     /// <summary>Registers the middleware and the connection handler on the main namespace.</summary>
     public void Attach(SocketIOServer io)
@@ -35,12 +56,12 @@ public sealed partial class RealtimeGateway(
 
     private async Task AuthenticateAsync(Socket socket, Func<Task> next)
     {
-        var validation = await tokens.ValidateAsync(ReadToken(socket.Handshake));
-        var user = validation.Identity is { } identity ? await users.GetUserAsync(identity.UserId, socket.DisconnectedToken) : null;
+        var validation = await _tokens.ValidateAsync(ReadToken(socket.Handshake));
+        var user = validation.Identity is { } identity ? await _users.GetUserAsync(identity.UserId, socket.DisconnectedToken) : null;
         if (user is null)
         {
             var message = validation.Identity is null ? validation.FailureMessage : "The user no longer exists.";
-            Log.ConnectionRefused(logger, socket.Handshake.Address?.ToString(), message);
+            Log.ConnectionRefused(_logger, socket.Handshake.Address?.ToString(), message);
             throw new SocketIOConnectException(AuthenticationErrorMessage, new ConnectErrorData(ErrorCodes.Unauthenticated, message));
         }
 
@@ -80,9 +101,11 @@ public sealed partial class RealtimeGateway(
 
         await socket.Join(RoomNames.User(user.Id));
 
-        // Count the socket before listening for its disconnect, then check it did not already go:
-        // either way the clean-up runs exactly once (SocketSession.TryClose).
-        var change = presence.Connect(session);
+        // Start counting the socket before listening for its disconnect, then check it did not
+        // already go: either way the clean-up runs exactly once (SocketSession.TryClose), after
+        // the counting (SocketSession.Counted).
+        var counting = _presence.ConnectAsync(session).AsTask();
+        session.Counted = counting;
         socket.Disconnected += (closed, reason) => _ = OnDisconnectedAsync(session, reason);
         if (!socket.Connected)
         {
@@ -90,14 +113,14 @@ public sealed partial class RealtimeGateway(
             return;
         }
 
-        Log.Connected(logger, socket.Id, user.Id, user.UserName);
+        Log.Connected(_logger, socket.Id, user.Id, user.UserName);
         try
         {
-            await presence.AnnounceOnlineAsync(user, change);
+            await _presence.AnnounceOnlineAsync(user, await counting);
         }
         catch (Exception ex)
         {
-            Log.LifecycleFailed(logger, socket.Id, "connect", ex);
+            Log.LifecycleFailed(_logger, socket.Id, "connect", ex);
         }
     }
 
@@ -110,18 +133,35 @@ public sealed partial class RealtimeGateway(
 
         try
         {
-            Log.Disconnected(logger, session.Id, session.User.Id, reason);
-            typing.OnDisconnected(session);
-            var change = presence.Disconnect(session);
+            Log.Disconnected(_logger, session.Id, session.User.Id, reason);
+            _typing.OnDisconnected(session);
+            await session.Counted.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            var change = await _presence.DisconnectAsync(session);
             if (change.Changed)
             {
-                await calls.OnUserOfflineAsync(session.User);
-                await presence.AnnounceOfflineAsync(session.User, change);
+                await _calls.OnUserOfflineAsync(session.User.Id);
+                await _presence.AnnounceOfflineAsync(session.User.Id, change);
             }
         }
         catch (Exception ex)
         {
-            Log.LifecycleFailed(logger, session.Id, "disconnect", ex);
+            Log.LifecycleFailed(_logger, session.Id, "disconnect", ex);
+        }
+    }
+
+    /// <summary>A user's node died (or left) with their last connections: end their calls and tell their rooms.</summary>
+    private async Task OnUserLostAsync(string userId, PresenceChange change)
+    {
+        await _calls.OnUserOfflineAsync(userId);
+        await _presence.AnnounceOfflineAsync(userId, change);
+    }
+
+    /// <summary>This node's connections of a user counted again after an outage: tell their rooms they are back.</summary>
+    private async Task OnUserRestoredAsync(string userId, PresenceChange change)
+    {
+        if (await _users.GetUserAsync(userId, CancellationToken.None) is { } user)
+        {
+            await _presence.AnnounceOnlineAsync(user, change);
         }
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Synapse.Server.Realtime.Handlers;
 using Synapse.Server.Services;
 
@@ -14,9 +15,10 @@ public static class RealtimeServiceCollectionExtensions
             .Validate(o => o.TypingTimeout > TimeSpan.Zero && o.CallRingTimeout > TimeSpan.Zero, "Realtime timeouts must be positive.")
             .ValidateOnStart();
 
-        services.AddSingleton<PresenceTracker>();
+        // In-memory unless the cluster registered its Redis ones first.
+        services.TryAddSingleton<IPresenceStore, PresenceTracker>();
+        services.TryAddSingleton<ICallStore, CallRegistry>();
         services.AddSingleton<TypingTracker>();
-        services.AddSingleton<CallRegistry>();
         services.AddSingleton<SocketEventDispatcher>();
         services.AddSingleton<IRealtimePublisher, SocketIORealtimePublisher>();
 

@@ -38,6 +38,9 @@ public sealed class SocketSession
     /// <summary>Serialises the handling of this socket's events.</summary>
     internal SemaphoreSlim Gate { get; } = new(1, 1);
 
+    /// <summary>The counting of this socket in presence: the disconnect clean-up waits for it.</summary>
+    internal Task Counted { get; set; } = Task.CompletedTask;
+
     /// <summary>True once, for whoever runs the disconnect clean-up.</summary>
     internal bool TryClose() => Interlocked.Exchange(ref _closed, 1) == 0;
 }

@@ -12,7 +12,7 @@ public sealed partial class MessageService(
     RoomService rooms,
     NotificationService notifications,
     IRealtimePublisher publisher,
-    UserRateLimiter limiter,
+    IUserRateLimiter limiter,
     TimeProvider time,
     ILogger<MessageService> logger)
 {
@@ -71,7 +71,7 @@ public sealed partial class MessageService(
             }
         }
 
-        if (limiter.TryAcquireMessage(sender.Id) is { } limited)
+        if (await limiter.TryAcquireMessageAsync(sender.Id, cancellationToken) is { } limited)
         {
             return limited;
         }
@@ -120,7 +120,7 @@ public sealed partial class MessageService(
             return access.Error;
         }
 
-        if (limiter.TryAcquireAction(actor.Id) is { } limited)
+        if (await limiter.TryAcquireActionAsync(actor.Id, cancellationToken) is { } limited)
         {
             return limited;
         }
@@ -162,7 +162,7 @@ public sealed partial class MessageService(
             return AppError.Forbidden("Only the author or the room's owner may delete a message.");
         }
 
-        if (limiter.TryAcquireAction(actor.Id) is { } limited)
+        if (await limiter.TryAcquireActionAsync(actor.Id, cancellationToken) is { } limited)
         {
             return limited;
         }
@@ -201,7 +201,7 @@ public sealed partial class MessageService(
             return access.Error;
         }
 
-        if (limiter.TryAcquireAction(actor.Id) is { } limited)
+        if (await limiter.TryAcquireActionAsync(actor.Id, cancellationToken) is { } limited)
         {
             return limited;
         }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 namespace Synapse.Server.Services;
 
 /// <summary>Registers the application services.</summary>
@@ -11,7 +13,7 @@ public static class ServicesServiceCollectionExtensions
             .Validate(o => o.Messages.PermitLimit >= 1 && o.Messages.Window > TimeSpan.Zero, "RateLimits:Messages needs a positive limit and window.")
             .Validate(o => o.Actions.PermitLimit >= 1 && o.Actions.Window > TimeSpan.Zero, "RateLimits:Actions needs a positive limit and window.")
             .ValidateOnStart();
-        services.AddSingleton<UserRateLimiter>();
+        services.TryAddSingleton<IUserRateLimiter, UserRateLimiter>();
         services.AddSingleton<AccountService>();
         services.AddSingleton<RoomService>();
         services.AddSingleton<MessageService>();

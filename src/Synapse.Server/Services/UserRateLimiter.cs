@@ -5,10 +5,10 @@ using Synapse.Server.Domain;
 namespace Synapse.Server.Services;
 
 /// <summary>
-/// Sliding-window limits per user (all their connections together), from
-/// <see cref="System.Threading.RateLimiting"/>. Idle partitions are dropped by the limiter itself.
+/// Sliding-window limits per user (all their connections together) on a single node, in memory,
+/// from <see cref="System.Threading.RateLimiting"/>. Idle partitions are dropped by the limiter itself.
 /// </summary>
-public sealed class UserRateLimiter : IDisposable
+public sealed class UserRateLimiter : IUserRateLimiter, IDisposable
 {
     private readonly PartitionedRateLimiter<string> _messages;
     private readonly PartitionedRateLimiter<string> _actions;
@@ -20,11 +20,19 @@ public sealed class UserRateLimiter : IDisposable
         _actions = Create(options.Value.Actions);
     }
 
-    /// <summary>Takes a permit to send a message; the error when the user is over the limit.</summary>
-    public AppError? TryAcquireMessage(string userId) => TryAcquire(_messages, userId, "Too many messages; slow down.");
+    /// <summary>What a user over the message limit is told.</summary>
+    internal const string MessagesMessage = "Too many messages; slow down.";
 
-    /// <summary>Takes a permit for another write action; the error when the user is over the limit.</summary>
-    public AppError? TryAcquireAction(string userId) => TryAcquire(_actions, userId, "Too many actions; slow down.");
+    /// <summary>What a user over the action limit is told.</summary>
+    internal const string ActionsMessage = "Too many actions; slow down.";
+
+    /// <inheritdoc />
+    public ValueTask<AppError?> TryAcquireMessageAsync(string userId, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(TryAcquire(_messages, userId, MessagesMessage));
+
+    /// <inheritdoc />
+    public ValueTask<AppError?> TryAcquireActionAsync(string userId, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(TryAcquire(_actions, userId, ActionsMessage));
 
     /// <inheritdoc />
     public void Dispose()

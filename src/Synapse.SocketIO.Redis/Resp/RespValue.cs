@@ -3,23 +3,35 @@ using System.Text;
 namespace Synapse.SocketIO.Redis.Resp;
 
 /// <summary>The kinds of RESP2 replies.</summary>
-internal enum RespKind
+public enum RespKind
 {
+    /// <summary>A simple string (<c>+OK</c>).</summary>
     SimpleString,
+
+    /// <summary>An error reply (<c>-ERR ...</c>).</summary>
     Error,
+
+    /// <summary>An integer (<c>:1</c>).</summary>
     Integer,
+
+    /// <summary>A bulk string (<c>$3 foo</c>).</summary>
     BulkString,
+
+    /// <summary>An array of replies.</summary>
     Array,
+
+    /// <summary>The null bulk string or null array.</summary>
     Null,
 }
 
 /// <summary>One RESP reply: a simple string, an error, an integer, a bulk string, an array, or null.</summary>
-internal sealed class RespValue
+public sealed class RespValue
 {
-    public static readonly RespValue Null = new(RespKind.Null);
+    internal static readonly RespValue Null = new(RespKind.Null);
 
     private RespValue(RespKind kind) => Kind = kind;
 
+    /// <summary>The kind of reply.</summary>
     public RespKind Kind { get; private init; }
 
     /// <summary>The bytes of a simple string, error or bulk string.</summary>
@@ -31,23 +43,24 @@ internal sealed class RespValue
     /// <summary>The items of an array reply.</summary>
     public RespValue[]? Items { get; private init; }
 
+    /// <summary>Whether this is an error reply.</summary>
     public bool IsError => Kind == RespKind.Error;
 
     /// <summary>The text of a string or error reply (UTF-8).</summary>
     public string? Text => Bytes is null ? null : Encoding.UTF8.GetString(Bytes);
 
-    public static RespValue SimpleString(byte[] bytes) => new(RespKind.SimpleString) { Bytes = bytes };
+    internal static RespValue SimpleString(byte[] bytes) => new(RespKind.SimpleString) { Bytes = bytes };
 
-    public static RespValue Error(byte[] bytes) => new(RespKind.Error) { Bytes = bytes };
+    internal static RespValue Error(byte[] bytes) => new(RespKind.Error) { Bytes = bytes };
 
-    public static RespValue FromInteger(long value) => new(RespKind.Integer) { Integer = value };
+    internal static RespValue FromInteger(long value) => new(RespKind.Integer) { Integer = value };
 
-    public static RespValue Bulk(byte[] bytes) => new(RespKind.BulkString) { Bytes = bytes };
+    internal static RespValue Bulk(byte[] bytes) => new(RespKind.BulkString) { Bytes = bytes };
 
-    public static RespValue Array(RespValue[] items) => new(RespKind.Array) { Items = items };
+    internal static RespValue Array(RespValue[] items) => new(RespKind.Array) { Items = items };
 
     /// <summary>Whether this is a string (simple or bulk) equal to <paramref name="ascii"/>, ignoring ASCII case.</summary>
-    public bool IsString(ReadOnlySpan<byte> ascii) =>
+    internal bool IsString(ReadOnlySpan<byte> ascii) =>
         Kind is RespKind.BulkString or RespKind.SimpleString && Bytes is not null && Ascii.EqualsIgnoreCase(Bytes, ascii);
 
     /// <inheritdoc />

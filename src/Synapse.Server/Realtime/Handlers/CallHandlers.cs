@@ -15,22 +15,22 @@ namespace Synapse.Server.Realtime.Handlers;
 public sealed partial class CallHandlers : ISocketEventHandlers
 {
     private readonly SocketEventDispatcher _dispatcher;
-    private readonly CallRegistry _calls;
+    private readonly ICallStore _calls;
     private readonly RoomService _rooms;
     private readonly IRoomStore _roomStore;
     private readonly NotificationService _notifications;
-    private readonly UserRateLimiter _limiter;
+    private readonly IUserRateLimiter _limiter;
     private readonly SocketIOServer _io;
     private readonly ILogger<CallHandlers> _logger;
 
     /// <summary>Creates the handlers and listens to ring timeouts.</summary>
     public CallHandlers(
         SocketEventDispatcher dispatcher,
-        CallRegistry calls,
+        ICallStore calls,
         RoomService rooms,
         IRoomStore roomStore,
         NotificationService notifications,
-        UserRateLimiter limiter,
+        IUserRateLimiter limiter,
         SocketIOServer io,
         ILogger<CallHandlers> logger)
     {
@@ -42,7 +42,7 @@ public sealed partial class CallHandlers : ISocketEventHandlers
         _limiter = limiter;
         _io = io;
         _logger = logger;
-        _calls.RingTimedOut += call => _ = EndAsync(call, endedBy: null, reason: "unanswered");
+        _calls.RingTimedOut += callId => _ = EndAsync(callId, endedBy: null, reason: "unanswered");
     }
 
     /// <inheritdoc />
@@ -50,18 +50,18 @@ public sealed partial class CallHandlers : ISocketEventHandlers
     {
         var json = SynapseJsonContext.Default;
         _dispatcher.On(session, SocketEvents.CallStart, json.CallStartPayload, (p, ct) => StartAsync(session, p, ct));
-        _dispatcher.On(session, SocketEvents.CallAccept, json.CallIdPayload, (p, _) => Task.FromResult(Accept(session, p)));
+        _dispatcher.On(session, SocketEvents.CallAccept, json.CallIdPayload, (p, _) => AcceptAsync(session, p));
         _dispatcher.On(session, SocketEvents.CallReject, json.CallIdPayload, (p, _) => RejectAsync(session, p));
-        _dispatcher.On(session, SocketEvents.CallSignal, json.CallSignalPayload, (p, _) => Task.FromResult(Signal(session, p)));
+        _dispatcher.On(session, SocketEvents.CallSignal, json.CallSignalPayload, (p, _) => SignalAsync(session, p));
         _dispatcher.On(session, SocketEvents.CallEnd, json.CallIdPayload, (p, _) => EndByParticipantAsync(session, p));
     }
 
     /// <summary>Ends the calls of a user whose last socket disconnected.</summary>
-    public async Task OnUserOfflineAsync(User user)
+    public async Task OnUserOfflineAsync(string userId)
     {
-        foreach (var call in _calls.CallsOf(user.Id))
+        foreach (var callId in await _calls.CallsOfAsync(userId))
         {
-            await EndAsync(call, user.Id, "disconnected");
+            await EndAsync(callId, userId, "disconnected");
         }
     }
 
@@ -84,65 +84,67 @@ public sealed partial class CallHandlers : ISocketEventHandlers
             return AppError.Validation("Nobody else is in this room to call.");
         }
 
-        if (_limiter.TryAcquireAction(session.User.Id) is { } limited)
+        if (await _limiter.TryAcquireActionAsync(session.User.Id, cancellationToken) is { } limited)
         {
             return limited;
         }
 
         var user = session.User;
-        var call = new Call(Ids.NewCallId(), room.Value.Id, kind, new CallUser(user.Id, user.UserName, user.DisplayName), callees);
-        _calls.Add(call);
+        var none = new HashSet<string>(StringComparer.Ordinal);
+        var call = new CallSnapshot(Ids.NewCallId(), room.Value.Id, kind, new CallUser(user.Id, user.UserName, user.DisplayName), callees, none, none);
+        await _calls.AddAsync(call);
         RoomSubscriptions.EmitToUsers(_io, callees, SocketEvents.CallIncoming, new CallIncomingEvent(call.Id, call.RoomId, kind, user.Id, user.UserName));
         Log.CallStarted(_logger, call.Id, call.RoomId, user.Id, callees.Length);
         return Ack(call);
     }
 
-    private Result<AckPayload> Accept(SocketSession session, CallIdPayload payload)
+    private async Task<Result<AckPayload>> AcceptAsync(SocketSession session, CallIdPayload payload)
     {
-        var found = FindCall(payload);
-        if (!found.IsSuccess)
+        if (InputRules.CheckId(payload.CallId, "callId", out var callId) is { } error)
         {
-            return found.Error;
+            return error;
         }
 
-        var call = found.Value;
-        return call.Accept(session.User.Id) switch
+        var (answer, call) = await _calls.AcceptAsync(callId, session.User.Id);
+        return answer switch
         {
-            CallAnswer.Done => Announce(call, SocketEvents.CallAccepted, session.User),
+            CallAnswer.Done => Announce(call!, SocketEvents.CallAccepted, session.User),
             CallAnswer.Ended => AppError.NotFound("The call has ended."),
+            CallAnswer.NotFound => NoSuchCall(),
             _ => AppError.Forbidden("You are not invited to this call."),
         };
     }
 
     private async Task<Result<AckPayload>> RejectAsync(SocketSession session, CallIdPayload payload)
     {
-        var found = FindCall(payload);
-        if (!found.IsSuccess)
+        if (InputRules.CheckId(payload.CallId, "callId", out var callId) is { } error)
         {
-            return found.Error;
+            return error;
         }
 
-        var call = found.Value;
-        switch (call.Reject(session.User.Id, out var everyoneDeclined))
+        var (answer, call) = await _calls.RejectAsync(callId, session.User.Id);
+        switch (answer)
         {
             case CallAnswer.Ended:
                 return AppError.NotFound("The call has ended.");
+            case CallAnswer.NotFound:
+                return NoSuchCall();
             case CallAnswer.NotInvited:
                 return AppError.Forbidden("You are not invited to this call, or already accepted it.");
         }
 
-        var ack = Announce(call, SocketEvents.CallRejected, session.User);
-        if (everyoneDeclined)
+        var ack = Announce(call!, SocketEvents.CallRejected, session.User);
+        if (call!.EveryoneDeclined)
         {
-            await EndAsync(call, session.User.Id, "rejected");
+            await EndAsync(call.Id, session.User.Id, "rejected");
         }
 
         return ack;
     }
 
-    private Result<AckPayload> Signal(SocketSession session, CallSignalPayload payload)
+    private async Task<Result<AckPayload>> SignalAsync(SocketSession session, CallSignalPayload payload)
     {
-        var found = FindCall(payload.CallId);
+        var found = await FindCallAsync(payload.CallId);
         if (!found.IsSuccess)
         {
             return found.Error;
@@ -175,7 +177,7 @@ public sealed partial class CallHandlers : ISocketEventHandlers
 
     private async Task<Result<AckPayload>> EndByParticipantAsync(SocketSession session, CallIdPayload payload)
     {
-        var found = FindCall(payload);
+        var found = await FindCallAsync(payload.CallId);
         if (!found.IsSuccess)
         {
             return found.Error;
@@ -188,39 +190,49 @@ public sealed partial class CallHandlers : ISocketEventHandlers
         }
 
         var ack = Ack(call);
-        await EndAsync(call, session.User.Id, "ended");
+        await EndAsync(call.Id, session.User.Id, "ended");
         return ack;
     }
 
-    private Result<Call> FindCall(CallIdPayload payload) => FindCall(payload.CallId);
-
-    private Result<Call> FindCall(string? callId)
+    private async Task<Result<CallSnapshot>> FindCallAsync(string? callId)
     {
         if (InputRules.CheckId(callId, "callId", out var id) is { } error)
         {
             return error;
         }
 
-        return _calls.Get(id) is { } call ? call : AppError.NotFound("No such call in progress.");
+        return await _calls.GetAsync(id) is { } call ? call : NoSuchCall();
     }
 
-    private Result<AckPayload> Announce(Call call, string eventName, User user)
+    private static AppError NoSuchCall() => AppError.NotFound("No such call in progress.");
+
+    private Result<AckPayload> Announce(CallSnapshot call, string eventName, User user)
     {
         RoomSubscriptions.EmitToUsers(_io, call.InvolvedUserIds, eventName, new CallParticipantEvent(call.Id, user.Id, user.UserName));
         return Ack(call);
     }
 
-    private static CallAck Ack(Call call) => new(call.Id, call.RoomId, call.Kind, call.ParticipantIds);
+    private static CallAck Ack(CallSnapshot call) => new(call.Id, call.RoomId, call.Kind, call.ParticipantIds);
 
-    private async Task EndAsync(Call call, string? endedBy, string reason)
+    private async Task EndAsync(string callId, string? endedBy, string reason)
     {
-        var unanswered = call.End();
-        if (unanswered is null)
+        CallSnapshot? call;
+        try
+        {
+            call = await _calls.EndAsync(callId);
+        }
+        catch (Exception ex)
+        {
+            Log.EndFailed(_logger, callId, ex);
+            return;
+        }
+
+        if (call is null)
         {
             return;
         }
 
-        _calls.Remove(call);
+        var unanswered = call.UnansweredUserIds;
         RoomSubscriptions.EmitToUsers(_io, call.InvolvedUserIds, SocketEvents.CallEnded, new CallEndedEvent(call.Id, call.RoomId, endedBy, reason));
         Log.CallEnded(_logger, call.Id, reason, unanswered.Count);
         if (unanswered.Count == 0)
@@ -251,5 +263,8 @@ public sealed partial class CallHandlers : ISocketEventHandlers
 
         [LoggerMessage(3, LogLevel.Error, "Notifying the missed call {CallId} failed.")]
         public static partial void MissedCallNotificationFailed(ILogger logger, string callId, Exception exception);
+
+        [LoggerMessage(4, LogLevel.Error, "Ending the call {CallId} failed.")]
+        public static partial void EndFailed(ILogger logger, string callId, Exception exception);
     }
 }

@@ -9,11 +9,12 @@ namespace Synapse.Server.Realtime.Handlers;
 /// <summary>
 /// Presence: <c>user:online</c> when a user's first socket connects and <c>user:offline</c> when
 /// the last one disconnects, each to the rooms the user belongs to; <c>presence:list {roomId}</c>
-/// acks the ids of the room's online members.
+/// acks the ids of the room's online members. In a cluster, a node that dies takes its users'
+/// presence with it: <see cref="IPresenceStore.UserLost"/> (see <see cref="RealtimeGateway"/>).
 /// </summary>
 public sealed class PresenceHandlers(
     SocketEventDispatcher dispatcher,
-    PresenceTracker presence,
+    IPresenceStore presence,
     RoomService rooms,
     IRoomStore roomStore,
     SocketIOServer io) : ISocketEventHandlers
@@ -22,11 +23,11 @@ public sealed class PresenceHandlers(
     public void Register(SocketSession session) =>
         dispatcher.On(session, SocketEvents.PresenceList, SynapseJsonContext.Default.RoomPayload, (payload, ct) => ListAsync(session, payload, ct));
 
-    /// <summary>Counts the socket (synchronously: before its disconnect can be observed).</summary>
-    public PresenceChange Connect(SocketSession session) => presence.Connect(session.User.Id, session.Id);
+    /// <summary>Counts the socket.</summary>
+    public ValueTask<PresenceChange> ConnectAsync(SocketSession session) => presence.ConnectAsync(session.User.Id, session.Id);
 
     /// <summary>Forgets the socket.</summary>
-    public PresenceChange Disconnect(SocketSession session) => presence.Disconnect(session.User.Id, session.Id);
+    public ValueTask<PresenceChange> DisconnectAsync(SocketSession session) => presence.DisconnectAsync(session.User.Id, session.Id);
 
     /// <summary>Announces <c>user:online</c> if the user came online and still is.</summary>
     public async Task AnnounceOnlineAsync(User user, PresenceChange change)
@@ -37,21 +38,21 @@ public sealed class PresenceHandlers(
         }
 
         var rooms = await RoomsOfAsync(user.Id);
-        presence.AnnounceIfCurrent(user.Id, change, online: true, () =>
+        await presence.AnnounceIfCurrentAsync(user.Id, change, online: true, () =>
             RoomSubscriptions.EmitToRoomsExceptUser(io, rooms, user.Id, SocketEvents.UserOnline, new UserOnlineEvent(user.Id, user.UserName)));
     }
 
     /// <summary>Announces <c>user:offline</c> if the user went offline and still is.</summary>
-    public async Task AnnounceOfflineAsync(User user, PresenceChange change)
+    public async Task AnnounceOfflineAsync(string userId, PresenceChange change)
     {
         if (!change.Changed)
         {
             return;
         }
 
-        var rooms = await RoomsOfAsync(user.Id);
-        presence.AnnounceIfCurrent(user.Id, change, online: false, () =>
-            RoomSubscriptions.EmitToRoomsExceptUser(io, rooms, user.Id, SocketEvents.UserOffline, new UserOfflineEvent(user.Id)));
+        var rooms = await RoomsOfAsync(userId);
+        await presence.AnnounceIfCurrentAsync(userId, change, online: false, () =>
+            RoomSubscriptions.EmitToRoomsExceptUser(io, rooms, userId, SocketEvents.UserOffline, new UserOfflineEvent(userId)));
     }
 
     private async Task<IReadOnlyCollection<string>> RoomsOfAsync(string userId) =>
@@ -66,6 +67,7 @@ public sealed class PresenceHandlers(
         }
 
         var members = await rooms.GetMembersAsync(room.Value.Id, cancellationToken);
-        return new PresenceListAck(room.Value.Id, members.Where(m => presence.IsOnline(m.UserId)).Select(m => m.UserId).ToArray());
+        var online = await presence.OnlineAmongAsync(members.Select(m => m.UserId).ToArray(), cancellationToken);
+        return new PresenceListAck(room.Value.Id, members.Where(m => online.Contains(m.UserId)).Select(m => m.UserId).ToArray());
     }
 }

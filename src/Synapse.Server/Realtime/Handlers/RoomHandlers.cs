@@ -13,7 +13,7 @@ namespace Synapse.Server.Realtime.Handlers;
 public sealed class RoomHandlers(
     SocketEventDispatcher dispatcher,
     RoomService rooms,
-    PresenceTracker presence,
+    IPresenceStore presence,
     TypingTracker typing,
     SocketIOServer io) : ISocketEventHandlers
 {
@@ -38,7 +38,8 @@ public sealed class RoomHandlers(
             && !await RoomSubscriptions.HasOtherSocketInAsync(io, session.User.Id, key, session.Id);
         await session.Socket.Join(key);
 
-        var withPresence = members.Select(m => new MemberPresence(m.UserId, m.UserName, m.DisplayName, presence.IsOnline(m.UserId))).ToArray();
+        var online = await presence.OnlineAmongAsync(members.Select(m => m.UserId).ToArray(), cancellationToken);
+        var withPresence = members.Select(m => new MemberPresence(m.UserId, m.UserName, m.DisplayName, online.Contains(m.UserId))).ToArray();
         session.Socket.Emit(SocketEvents.RoomJoined, new RoomJoinedEvent(room.Id, withPresence));
         if (announce)
         {
