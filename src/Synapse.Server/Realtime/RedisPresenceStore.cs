@@ -105,6 +105,7 @@ public sealed partial class RedisPresenceStore : IPresenceStore, IHostedService,
     private readonly Dictionary<string, int> _local = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private Task _loop = Task.CompletedTask;
+    private int _disposed;
 
     /// <summary>Creates the store.</summary>
     public RedisPresenceStore(RedisConnection redis, RedisKeys keys, ClusterNode node, IOptions<ClusterOptions> options, ILogger<RedisPresenceStore> logger)
@@ -237,8 +238,13 @@ public sealed partial class RedisPresenceStore : IPresenceStore, IHostedService,
     /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
-        _stopping.Cancel();
-        _stopping.Dispose();
+        // Disposed once per registration that hands it out (store, hosted service): only the first counts.
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _stopping.Cancel();
+            _stopping.Dispose();
+        }
+
         return ValueTask.CompletedTask;
     }
 

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace Synapse.SocketIO.Redis.Tests.Infrastructure;
 
 /// <summary>
-/// A real <c>redis-server</c> on a free loopback port, with a temporary directory and no
+/// A real <c>redis-server</c> on a free loopback port (shared with tests/Synapse.Server.Tests), with a temporary directory and no
 /// persistence (<c>--save "" --appendonly no</c>). It can be stopped and started again on the same
 /// port (to test outages); disposing stops it and removes the directory.
 /// </summary>
@@ -169,28 +169,4 @@ public sealed class RedisServer : IAsyncDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
-}
-
-/// <summary>One Redis server shared by the tests of the "redis" collection (they run one after the other).</summary>
-public sealed class RedisFixture : IAsyncLifetime
-{
-    public RedisServer Server { get; private set; } = null!;
-
-    public async Task InitializeAsync() => Server = await RedisServer.StartAsync();
-
-    public async Task DisposeAsync() => await Server.DisposeAsync();
-}
-
-[CollectionDefinition(Name)]
-public sealed class RedisCollection : ICollectionFixture<RedisFixture>
-{
-    public const string Name = "redis";
-}
-
-/// <summary>Unique channel prefixes, so that tests sharing a Redis server never hear each other.</summary>
-internal static class TestKeys
-{
-    private static int s_counter;
-
-    public static string Next(string name) => $"t{Interlocked.Increment(ref s_counter)}-{name}";
 }

@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace Synapse.Server.Tests.Cluster;
+
+/// <summary>
+/// A Synapse node in a process of its own (<c>dotnet Synapse.Server.dll</c> from the test's
+/// output folder) on an ephemeral port, so that a test can kill it as a crash would: no
+/// shutdown, no clean-up.
+/// </summary>
+public sealed partial class SynapseProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _output = [];
+
+    private SynapseProcess(Process process) => _process = process;
+
+    /// <summary><c>http://127.0.0.1:PORT/</c>.</summary>
+    public Uri BaseUri { get; private set; } = null!;
+
+    /// <summary>Starts the node and waits until it listens.</summary>
+    public static async Task<SynapseProcess> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string> settings)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Synapse.Server.dll"));
+        var values = new Dictionary<string, string>(settings)
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["Synapse:DataDirectory"] = dataDirectory,
+            ["Synapse:Auth:PasswordHashIterations"] = "1000",
+            ["Logging:LogLevel:Default"] = "Information",
+            ["Logging:Console:FormatterName"] = "simple",
+        };
+        foreach (var (key, value) in values)
+        {
+            info.ArgumentList.Add($"--{key}={value}");
+        }
+
+        info.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        var node = new SynapseProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start."));
+        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnLine(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (node._output)
+            {
+                node._output.Add(line);
+            }
+
+            if (ListeningLine().Match(line) is { Success: true } match)
+            {
+                listening.TrySetResult(new Uri(match.Groups[1].Value + "/"));
+            }
+        }
+
+        node._process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        node._process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        node._process.BeginOutputReadLine();
+        node._process.BeginErrorReadLine();
+        try
+        {
+            node.BaseUri = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            await node.DisposeAsync();
+            throw new TimeoutException($"The Synapse process did not start listening:\n{node.Output}");
+        }
+
+        return node;
+    }
+
+    /// <summary>What the process printed.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return string.Join("\n", _output);
+            }
+        }
+    }
+
+    /// <summary>Kills the process (SIGKILL): its sockets drop, nothing is cleaned up.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        await _process.WaitForExitAsync();
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+    }
+
+    [GeneratedRegex(@"Synapse listening on (http://127\.0\.0\.1:\d+)")]
+    private static partial Regex ListeningLine();
+}
