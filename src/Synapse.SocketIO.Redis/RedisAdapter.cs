@@ -54,14 +54,24 @@ public sealed class RedisAdapter : RedisAdapterBase
     /// <inheritdoc />
     public override void Broadcast(OutgoingPacket packet, BroadcastOptions options)
     {
+        if (TryBroadcastRecoverable(packet, options, PublishBroadcast))
+        {
+            return;
+        }
+
         if (!options.Flags.Local)
         {
-            var message = EncodeMessagePack(new object?[] { Uid, Wire.WritePacket(packet, Namespace.Name), Wire.WriteOptions(options, withFlags: true) });
-            var channel = options.Rooms.Count == 1 ? _channel + options.Rooms.First() + "#" : _channel;
-            _ = Factory.PublishAsync(channel, message, "broadcast");
+            PublishBroadcast(packet, options);
         }
 
         base.Broadcast(packet, options);
+    }
+
+    private void PublishBroadcast(OutgoingPacket packet, BroadcastOptions options)
+    {
+        var message = EncodeMessagePack(new object?[] { Uid, Wire.WritePacket(packet, Namespace.Name), Wire.WriteOptions(options, withFlags: true) });
+        var channel = options.Rooms.Count == 1 ? _channel + options.Rooms.First() + "#" : _channel;
+        _ = Factory.PublishAsync(channel, message, "broadcast");
     }
 
     /// <inheritdoc />
@@ -330,7 +340,9 @@ public sealed class RedisAdapter : RedisAdapterBase
             return;
         }
 
-        base.Broadcast(outgoing, Wire.ReadOptions(opts));
+        var options = Wire.ReadOptions(opts);
+        ObserveRemote(outgoing, options);
+        base.Broadcast(outgoing, options);
     }
 
     private void OnRequestMessage(RedisPubSubMessage message)

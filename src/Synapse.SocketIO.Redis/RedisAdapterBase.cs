@@ -49,6 +49,7 @@ public abstract partial class RedisAdapterBase : InMemoryAdapter
         try
         {
             await SubscribeAllAsync();
+            await InitRecoveryAsync();
             _ready.TrySetResult();
         }
         catch (Exception ex)
@@ -65,6 +66,8 @@ public abstract partial class RedisAdapterBase : InMemoryAdapter
         {
             return;
         }
+
+        DisposeRecovery();
 
         (SubscriptionKind Kind, string Name)[] subscriptions;
         lock (_subscriptions)

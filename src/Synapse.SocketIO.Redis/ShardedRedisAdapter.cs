@@ -48,17 +48,27 @@ public sealed class ShardedRedisAdapter : RedisAdapterBase
     /// <inheritdoc />
     public override void Broadcast(OutgoingPacket packet, BroadcastOptions options)
     {
+        if (TryBroadcastRecoverable(packet, options, PublishBroadcast))
+        {
+            return;
+        }
+
         if (!options.Flags.Local)
         {
-            var data = new Dictionary<string, object?>
-            {
-                ["packet"] = Wire.WritePacket(packet, null),
-                ["opts"] = Wire.WriteOptions(options, withFlags: true),
-            };
-            Publish(BroadcastMessage, data, BroadcastChannel(options));
+            PublishBroadcast(packet, options);
         }
 
         base.Broadcast(packet, options);
+    }
+
+    private void PublishBroadcast(OutgoingPacket packet, BroadcastOptions options)
+    {
+        var data = new Dictionary<string, object?>
+        {
+            ["packet"] = Wire.WritePacket(packet, null),
+            ["opts"] = Wire.WriteOptions(options, withFlags: true),
+        };
+        Publish(BroadcastMessage, data, BroadcastChannel(options));
     }
 
     /// <inheritdoc />
@@ -307,6 +317,7 @@ public sealed class ShardedRedisAdapter : RedisAdapterBase
                 var options = Wire.ReadOptions(data.Map("opts"));
                 if (data.String("requestId") is not { } requestId)
                 {
+                    ObserveRemote(packet, options);
                     base.Broadcast(packet, options);
                     return;
                 }

@@ -37,7 +37,7 @@ internal sealed class ClusterNode : IAsyncDisposable
     /// <summary>Whether "sse-ack" is answered (a node that stays silent makes the sender time out).</summary>
     public bool AnswerServerSideAcks { get; set; } = true;
 
-    public static async Task<ClusterNode> StartAsync(string name, string connectionString, string key, bool sharded, Action<RedisAdapterOptions>? configure = null, bool waitForRedis = true)
+    public static async Task<ClusterNode> StartAsync(string name, string connectionString, string key, bool sharded, Action<RedisAdapterOptions>? configure = null, bool waitForRedis = true, Action<SocketIOOptions>? configureSocketIO = null)
     {
         var node = new ClusterNode(name);
         node.Host = await TestHost.StartAsync(
@@ -46,6 +46,7 @@ internal sealed class ClusterNode : IAsyncDisposable
                 {
                     o.PingInterval = TimeSpan.FromSeconds(2);
                     o.PingTimeout = TimeSpan.FromSeconds(5);
+                    configureSocketIO?.Invoke(o);
                 })
                 .AddRedisAdapter(o =>
                 {
