@@ -87,7 +87,7 @@ public static partial class SynapseApp
             .Configure<IOptions<SynapseOptions>>((cors, synapse) => cors.AddDefaultPolicy(policy =>
                 policy.WithOrigins(synapse.Value.AllowedOrigins).AllowAnyHeader().AllowAnyMethod().AllowCredentials()));
 
-        services.AddSynapseStorage();
+        services.AddSynapseStorage(configuration);
 
         // Before the services and realtime layers: with Redis configured, its implementations win.
         services.AddSynapseCluster(configuration);

@@ -15,6 +15,9 @@ public sealed class SynapseOptions
     /// </summary>
     public string DataDirectory { get; set; } = "data";
 
+    /// <summary>The absolute path of <see cref="DataDirectory"/>, taken from <paramref name="contentRootPath"/> when relative.</summary>
+    public string GetDataDirectoryPath(string contentRootPath) => Path.GetFullPath(DataDirectory, contentRootPath);
+
     /// <summary>
     /// Browser origins allowed to call the REST API and the Socket.IO endpoint (CORS), such as a
     /// web client's dev server. Empty: same-origin and non-browser clients only.

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
-using Synapse.Server.Storage.Sqlite;
 
 namespace Synapse.Server.Auth;
 
@@ -17,14 +16,14 @@ public sealed partial class SigningKeyProvider
 
     private readonly Lazy<SymmetricSecurityKey> _key;
     private readonly IOptions<AuthOptions> _options;
-    private readonly SqliteDatabase _database;
+    private readonly string _dataDirectory;
     private readonly ILogger<SigningKeyProvider> _logger;
 
     /// <summary>Creates the provider; the key is loaded on first use.</summary>
-    public SigningKeyProvider(IOptions<AuthOptions> options, SqliteDatabase database, ILogger<SigningKeyProvider> logger)
+    public SigningKeyProvider(IOptions<AuthOptions> options, IOptions<SynapseOptions> synapse, IHostEnvironment environment, ILogger<SigningKeyProvider> logger)
     {
         _options = options;
-        _database = database;
+        _dataDirectory = synapse.Value.GetDataDirectoryPath(environment.ContentRootPath);
         _logger = logger;
         _key = new Lazy<SymmetricSecurityKey>(Load);
     }
@@ -35,7 +34,7 @@ public sealed partial class SigningKeyProvider
     /// <summary>Where the key comes from, for the startup log.</summary>
     public string Source => string.IsNullOrWhiteSpace(_options.Value.SigningKey) ? KeyFilePath : "configuration (Synapse:Auth:SigningKey)";
 
-    private string KeyFilePath => Path.Combine(_database.DataDirectory, KeyFileRelativePath);
+    private string KeyFilePath => Path.Combine(_dataDirectory, KeyFileRelativePath);
 
     private SymmetricSecurityKey Load()
     {

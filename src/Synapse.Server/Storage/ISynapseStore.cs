@@ -1,9 +1,9 @@
 namespace Synapse.Server.Storage;
 
 /// <summary>
-/// Everything Synapse persists. The contract speaks only in domain types and plain values so that
-/// another database (PostgreSQL for scale-out) can implement it; <see cref="Sqlite.SqliteSynapseStore"/>
-/// is the embedded default.
+/// Everything Synapse persists. The contract speaks only in domain types and plain values, so that
+/// each database implements it with the same meaning: <see cref="Sqlite.SqliteSynapseStore"/>, the
+/// embedded default, and <see cref="Postgres.PostgresSynapseStore"/>, which several servers can share.
 /// </summary>
 public interface ISynapseStore : IUserStore, IRefreshTokenStore, IRoomStore, IMessageStore, INotificationStore
 {

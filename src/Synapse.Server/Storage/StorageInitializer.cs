@@ -1,18 +1,13 @@
-using Synapse.Server.Storage.Sqlite;
-
 namespace Synapse.Server.Storage;
 
 /// <summary>
 /// Prepares the store when the application starts (hosted services start before Kestrel accepts
-/// requests), and releases the SQLite files when it stops.
+/// requests): creates the database if needed and applies pending migrations. Connections are
+/// released when the container disposes the database objects.
 /// </summary>
-internal sealed class StorageInitializer(ISynapseStore store, SqliteDatabase database) : IHostedService
+internal sealed class StorageInitializer(ISynapseStore store) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken) => store.InitializeAsync(cancellationToken);
 
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        database.ReleaseConnections();
-        return Task.CompletedTask;
-    }
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -1,7 +1,10 @@
 namespace Synapse.Server.Tests.Infrastructure;
 
-/// <summary>One server shared by the tests of a class (each test registers its own users).</summary>
-public sealed class ServerFixture : IAsyncLifetime
+/// <summary>
+/// One server shared by the tests of a class (each test registers its own users), on the default
+/// storage (SQLite in a temporary data folder). <see cref="PostgresServerFixture"/> runs it on PostgreSQL.
+/// </summary>
+public class ServerFixture : IAsyncLifetime
 {
     private SynapseServer? _server;
 
@@ -14,7 +17,7 @@ public sealed class ServerFixture : IAsyncLifetime
     /// <inheritdoc />
     public async Task InitializeAsync()
     {
-        _server = await SynapseServer.StartAsync();
+        _server = await SynapseServer.StartAsync(settings: await GetSettingsAsync());
         Admin = await _server.RegisterAsync("admin");
     }
 
@@ -26,4 +29,19 @@ public sealed class ServerFixture : IAsyncLifetime
             await _server.DisposeAsync();
         }
     }
+
+    /// <summary>Extra settings for the server (none: the defaults).</summary>
+    protected virtual Task<IReadOnlyDictionary<string, string>?> GetSettingsAsync() =>
+        Task.FromResult<IReadOnlyDictionary<string, string>?>(null);
+}
+
+/// <summary>
+/// The server of <see cref="ServerFixture"/> on PostgreSQL: a fresh database of the collection's
+/// cluster. For the test classes of <see cref="PostgresCollection"/>.
+/// </summary>
+public sealed class PostgresServerFixture(PostgresFixture postgres) : ServerFixture
+{
+    /// <inheritdoc />
+    protected override async Task<IReadOnlyDictionary<string, string>?> GetSettingsAsync() =>
+        await postgres.CreateServerSettingsAsync();
 }

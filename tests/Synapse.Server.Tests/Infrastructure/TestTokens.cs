@@ -1,9 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Synapse.Server.Auth;
 using Synapse.Server.Domain;
-using Synapse.Server.Storage.Sqlite;
 
 namespace Synapse.Server.Tests.Infrastructure;
 
@@ -25,7 +25,11 @@ public static class TestTokens
     public static string Forged(SynapseServer server, TestUser user)
     {
         var options = Options.Create(new AuthOptions { SigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) });
-        var keys = new SigningKeyProvider(options, server.Services.GetRequiredService<SqliteDatabase>(), NullLogger<SigningKeyProvider>.Instance);
+        var keys = new SigningKeyProvider(
+            options,
+            server.Services.GetRequiredService<IOptions<SynapseOptions>>(),
+            server.Services.GetRequiredService<IHostEnvironment>(),
+            NullLogger<SigningKeyProvider>.Instance);
         return new AccessTokenService(options, keys, TimeProvider.System).Issue(ToDomain(user)).Token;
     }
 

@@ -3,8 +3,11 @@ using Microsoft.Extensions.Options;
 
 namespace Synapse.Server.Storage.Sqlite;
 
-/// <summary>The SQLite database file in the data directory and how connections to it are opened.</summary>
-public sealed class SqliteDatabase
+/// <summary>
+/// The SQLite database file in the data directory and how connections to it are opened. Disposing
+/// it (the container does, at shutdown) closes pooled connections so the files are released.
+/// </summary>
+public sealed class SqliteDatabase : IDisposable
 {
     /// <summary>The database file's name inside the data directory.</summary>
     public const string FileName = "synapse.db";
@@ -12,7 +15,7 @@ public sealed class SqliteDatabase
     /// <summary>Resolves the file from <see cref="SynapseOptions.DataDirectory"/> (relative to the content root).</summary>
     public SqliteDatabase(IOptions<SynapseOptions> options, IHostEnvironment environment)
     {
-        DataDirectory = Path.GetFullPath(options.Value.DataDirectory, environment.ContentRootPath);
+        DataDirectory = options.Value.GetDataDirectoryPath(environment.ContentRootPath);
         FilePath = Path.Combine(DataDirectory, FileName);
         ConnectionString = new SqliteConnectionStringBuilder
         {
@@ -59,7 +62,7 @@ public sealed class SqliteDatabase
     }
 
     /// <summary>Closes pooled connections, so the files are released (at shutdown).</summary>
-    public void ReleaseConnections()
+    public void Dispose()
     {
         using var connection = new SqliteConnection(ConnectionString);
         SqliteConnection.ClearPool(connection);
