@@ -3,7 +3,7 @@ using Synapse.Server.Tests.Infrastructure;
 
 namespace Synapse.Server.Tests.Api;
 
-public sealed class AuthApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public abstract class AuthApiTests(ServerFixture fixture)
 {
     private SynapseServer Server => fixture.Server;
 
@@ -132,20 +132,6 @@ public sealed class AuthApiTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
-    public async Task Refresh_tokens_are_stored_hashed()
-    {
-        var user = await Server.RegisterAsync("hashed");
-
-        // Committed writes are in the WAL file (or already checkpointed into the main file).
-        var database = await File.ReadAllBytesAsync(Path.Combine(Server.DataDirectory, "synapse.db-wal"));
-        var main = await File.ReadAllBytesAsync(Path.Combine(Server.DataDirectory, "synapse.db"));
-        var needle = System.Text.Encoding.UTF8.GetBytes(user.RefreshToken);
-        Assert.Equal(-1, database.AsSpan().IndexOf(needle));
-        Assert.Equal(-1, main.AsSpan().IndexOf(needle));
-        Assert.Equal(-1, database.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(user.Password)));
-    }
-
-    [Fact]
     public async Task Refresh_refuses_unknown_and_missing_tokens()
     {
         (await Server.PostAsync("/api/auth/refresh", new { refreshToken = "not-a-token" })).AssertError(401, "UNAUTHENTICATED");
@@ -197,4 +183,51 @@ public sealed class AuthApiTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     private static string Suffix() => Guid.NewGuid().ToString("N")[..8];
+
+    /// <summary>These tests on the default storage, SQLite.</summary>
+    public sealed class OnSqlite(ServerFixture fixture) : AuthApiTests(fixture), IClassFixture<ServerFixture>
+    {
+        [Fact]
+        public async Task Refresh_tokens_are_stored_hashed()
+        {
+            var user = await Server.RegisterAsync("hashed");
+
+            // Committed writes are in the WAL file (or already checkpointed into the main file).
+            var database = await File.ReadAllBytesAsync(Path.Combine(Server.DataDirectory, "synapse.db-wal"));
+            var main = await File.ReadAllBytesAsync(Path.Combine(Server.DataDirectory, "synapse.db"));
+            var needle = System.Text.Encoding.UTF8.GetBytes(user.RefreshToken);
+            Assert.Equal(-1, database.AsSpan().IndexOf(needle));
+            Assert.Equal(-1, main.AsSpan().IndexOf(needle));
+            Assert.Equal(-1, database.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(user.Password)));
+        }
+    }
+
+    /// <summary>These tests on PostgreSQL.</summary>
+    [Collection(PostgresCollection.Name)]
+    public sealed class OnPostgres(PostgresServerFixture fixture) : AuthApiTests(fixture), IClassFixture<PostgresServerFixture>
+    {
+        [Fact]
+        public async Task Refresh_tokens_are_stored_hashed()
+        {
+            var user = await Server.RegisterAsync("hashed");
+
+            // Every row of the tables that hold secrets, as text.
+            await using var connection = new Npgsql.NpgsqlConnection(fixture.ConnectionString);
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand(
+                "SELECT row_to_json(t)::text FROM refresh_tokens t UNION ALL SELECT row_to_json(u)::text FROM users u", connection);
+            var rows = new List<string>();
+            await using (var reader = await command.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    rows.Add(reader.GetString(0));
+                }
+            }
+
+            Assert.Contains(rows, r => r.Contains(user.Id, StringComparison.Ordinal));
+            Assert.DoesNotContain(rows, r => r.Contains(user.RefreshToken, StringComparison.Ordinal));
+            Assert.DoesNotContain(rows, r => r.Contains(user.Password, StringComparison.Ordinal));
+        }
+    }
 }

@@ -8,7 +8,7 @@ using Synapse.Server.Tests.Infrastructure;
 namespace Synapse.Server.Tests.Api;
 
 /// <summary>GET /api/rooms/{id}/messages. Messages are written through the MessageService in-process (the real-time tests cover sending).</summary>
-public sealed class MessageHistoryApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public abstract class MessageHistoryApiTests(ServerFixture fixture)
 {
     private SynapseServer Server => fixture.Server;
 
@@ -121,4 +121,11 @@ public sealed class MessageHistoryApiTests(ServerFixture fixture) : IClassFixtur
         Assert.True(page.Status == 200, page.ToString());
         return page.Body.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("id").GetString()!).ToArray();
     }
+
+    /// <summary>These tests on the default storage, SQLite.</summary>
+    public sealed class OnSqlite(ServerFixture fixture) : MessageHistoryApiTests(fixture), IClassFixture<ServerFixture>;
+
+    /// <summary>These tests on PostgreSQL.</summary>
+    [Collection(PostgresCollection.Name)]
+    public sealed class OnPostgres(PostgresServerFixture fixture) : MessageHistoryApiTests(fixture), IClassFixture<PostgresServerFixture>;
 }

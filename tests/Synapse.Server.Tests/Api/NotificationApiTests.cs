@@ -2,7 +2,7 @@ using Synapse.Server.Tests.Infrastructure;
 
 namespace Synapse.Server.Tests.Api;
 
-public sealed class NotificationApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public abstract class NotificationApiTests(ServerFixture fixture)
 {
     private SynapseServer Server => fixture.Server;
 
@@ -50,4 +50,11 @@ public sealed class NotificationApiTests(ServerFixture fixture) : IClassFixture<
         (await Server.GetAsync("/api/notifications?limit=0", member.AccessToken)).AssertError(400, "VALIDATION_ERROR");
         (await Server.GetAsync("/api/notifications", null)).AssertError(401, "UNAUTHENTICATED");
     }
+
+    /// <summary>These tests on the default storage, SQLite.</summary>
+    public sealed class OnSqlite(ServerFixture fixture) : NotificationApiTests(fixture), IClassFixture<ServerFixture>;
+
+    /// <summary>These tests on PostgreSQL.</summary>
+    [Collection(PostgresCollection.Name)]
+    public sealed class OnPostgres(PostgresServerFixture fixture) : NotificationApiTests(fixture), IClassFixture<PostgresServerFixture>;
 }

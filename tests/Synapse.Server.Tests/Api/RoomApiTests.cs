@@ -3,7 +3,7 @@ using Synapse.Server.Tests.Infrastructure;
 
 namespace Synapse.Server.Tests.Api;
 
-public sealed class RoomApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public abstract class RoomApiTests(ServerFixture fixture)
 {
     private SynapseServer Server => fixture.Server;
 
@@ -175,4 +175,11 @@ public sealed class RoomApiTests(ServerFixture fixture) : IClassFixture<ServerFi
 
     private static IEnumerable<string?> MemberIds(JsonElement room) =>
         room.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("userId").GetString());
+
+    /// <summary>These tests on the default storage, SQLite.</summary>
+    public sealed class OnSqlite(ServerFixture fixture) : RoomApiTests(fixture), IClassFixture<ServerFixture>;
+
+    /// <summary>These tests on PostgreSQL.</summary>
+    [Collection(PostgresCollection.Name)]
+    public sealed class OnPostgres(PostgresServerFixture fixture) : RoomApiTests(fixture), IClassFixture<PostgresServerFixture>;
 }

@@ -2,7 +2,7 @@ using Synapse.Server.Tests.Infrastructure;
 
 namespace Synapse.Server.Tests.Api;
 
-public sealed class UserApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public abstract class UserApiTests(ServerFixture fixture)
 {
     private SynapseServer Server => fixture.Server;
 
@@ -79,4 +79,11 @@ public sealed class UserApiTests(ServerFixture fixture) : IClassFixture<ServerFi
     {
         (await Server.GetAsync("/api/users?search=a", null)).AssertError(401, "UNAUTHENTICATED");
     }
+
+    /// <summary>These tests on the default storage, SQLite.</summary>
+    public sealed class OnSqlite(ServerFixture fixture) : UserApiTests(fixture), IClassFixture<ServerFixture>;
+
+    /// <summary>These tests on PostgreSQL.</summary>
+    [Collection(PostgresCollection.Name)]
+    public sealed class OnPostgres(PostgresServerFixture fixture) : UserApiTests(fixture), IClassFixture<PostgresServerFixture>;
 }

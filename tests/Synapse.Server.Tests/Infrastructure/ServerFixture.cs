@@ -41,7 +41,14 @@ public class ServerFixture : IAsyncLifetime
 /// </summary>
 public sealed class PostgresServerFixture(PostgresFixture postgres) : ServerFixture
 {
+    /// <summary>The connection string of the server's database.</summary>
+    public string ConnectionString { get; private set; } = string.Empty;
+
     /// <inheritdoc />
-    protected override async Task<IReadOnlyDictionary<string, string>?> GetSettingsAsync() =>
-        await postgres.CreateServerSettingsAsync();
+    protected override async Task<IReadOnlyDictionary<string, string>?> GetSettingsAsync()
+    {
+        var settings = await postgres.CreateServerSettingsAsync();
+        ConnectionString = settings["Synapse:Storage:ConnectionString"];
+        return settings;
+    }
 }

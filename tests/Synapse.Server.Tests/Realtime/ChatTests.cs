@@ -3,7 +3,7 @@ using Synapse.Server.Tests.Infrastructure;
 
 namespace Synapse.Server.Tests.Realtime;
 
-public sealed class ChatTests(ServerFixture fixture) : RealtimeTest(fixture)
+public abstract class ChatTests(ServerFixture fixture) : RealtimeTestBase(fixture)
 {
     [Fact]
     public async Task Two_users_chat_in_a_room()
@@ -201,4 +201,11 @@ public sealed class ChatTests(ServerFixture fixture) : RealtimeTest(fixture)
         await a.WaitForEventAsync("user:joined-room");
         return (alice, bob, room, a, b);
     }
+
+    /// <summary>These tests on the default storage, SQLite.</summary>
+    public sealed class OnSqlite(ServerFixture fixture) : ChatTests(fixture), IClassFixture<ServerFixture>;
+
+    /// <summary>These tests on PostgreSQL.</summary>
+    [Collection(PostgresCollection.Name)]
+    public sealed class OnPostgres(PostgresServerFixture fixture) : ChatTests(fixture), IClassFixture<PostgresServerFixture>;
 }

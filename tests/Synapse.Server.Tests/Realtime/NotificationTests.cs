@@ -2,7 +2,7 @@ using Synapse.Server.Tests.Infrastructure;
 
 namespace Synapse.Server.Tests.Realtime;
 
-public sealed class NotificationTests(ServerFixture fixture) : RealtimeTest(fixture)
+public abstract class NotificationTests(ServerFixture fixture) : RealtimeTestBase(fixture)
 {
     [Fact]
     public async Task A_mention_creates_a_notification()
@@ -78,4 +78,11 @@ public sealed class NotificationTests(ServerFixture fixture) : RealtimeTest(fixt
             Assert.Equal(posted.Body.GetProperty("createdAt").GetDateTimeOffset(), announcement.GetProperty("createdAt").GetDateTimeOffset());
         }
     }
+
+    /// <summary>These tests on the default storage, SQLite.</summary>
+    public sealed class OnSqlite(ServerFixture fixture) : NotificationTests(fixture), IClassFixture<ServerFixture>;
+
+    /// <summary>These tests on PostgreSQL.</summary>
+    [Collection(PostgresCollection.Name)]
+    public sealed class OnPostgres(PostgresServerFixture fixture) : NotificationTests(fixture), IClassFixture<PostgresServerFixture>;
 }

@@ -2,7 +2,7 @@ using Synapse.Server.Tests.Infrastructure;
 
 namespace Synapse.Server.Tests.Realtime;
 
-public sealed class PrivateRoomTests(ServerFixture fixture) : RealtimeTest(fixture)
+public abstract class PrivateRoomTests(ServerFixture fixture) : RealtimeTestBase(fixture)
 {
     [Fact]
     public async Task Private_rooms_refuse_outsiders()
@@ -50,4 +50,11 @@ public sealed class PrivateRoomTests(ServerFixture fixture) : RealtimeTest(fixtu
         await m.EmitExpectingErrorAsync("FORBIDDEN", "room:join", new { roomId = room });
         await m.EmitExpectingErrorAsync("FORBIDDEN", "typing:start", new { roomId = room });
     }
+
+    /// <summary>These tests on the default storage, SQLite.</summary>
+    public sealed class OnSqlite(ServerFixture fixture) : PrivateRoomTests(fixture), IClassFixture<ServerFixture>;
+
+    /// <summary>These tests on PostgreSQL.</summary>
+    [Collection(PostgresCollection.Name)]
+    public sealed class OnPostgres(PostgresServerFixture fixture) : PrivateRoomTests(fixture), IClassFixture<PostgresServerFixture>;
 }

@@ -4,10 +4,16 @@ using Synapse.Server.Tests.Infrastructure;
 namespace Synapse.Server.Tests.Realtime;
 
 /// <summary>
-/// Base of the real-time tests: the class shares one server; each test gets its own Node process
-/// of socket.io-client connections (<see cref="Clients"/>), closed after the test.
+/// Base of the real-time tests on the default storage: the class shares one server.
 /// </summary>
-public abstract class RealtimeTest(ServerFixture fixture) : IClassFixture<ServerFixture>, IAsyncLifetime
+public abstract class RealtimeTest(ServerFixture fixture) : RealtimeTestBase(fixture), IClassFixture<ServerFixture>;
+
+/// <summary>
+/// Base of the real-time tests: the class shares one server (its fixture, chosen by the concrete
+/// class: SQLite or PostgreSQL); each test gets its own Node process of socket.io-client
+/// connections (<see cref="Clients"/>), closed after the test.
+/// </summary>
+public abstract class RealtimeTestBase(ServerFixture fixture) : IAsyncLifetime
 {
     private SocketClients? _clients;
 
