@@ -69,7 +69,7 @@ switch (command)
         return 0;
     }
     default:
-        Console.WriteLine("usage: LoadGen suite [--quick] [--out FILE] [--only S1,S2,S3,S4] [--servers synapse,node,raw] [--root DIR]\n       LoadGen report --in FILE --out FILE [--notes FILE]\n       LoadGen hold --port P --rooms N --rate DELIVERIES_PER_S --seconds S");
+        Console.WriteLine("usage: LoadGen suite [--quick] [--out FILE] [--only S1,S2,S3,S4,S5] [--servers synapse,node,raw] [--repeats N] [--merge|--no-merge] [--root DIR]\n       LoadGen report --in FILE --out FILE [--notes FILE]\n       LoadGen hold --port P --rooms N --rate DELIVERIES_PER_S --seconds S");
         return 2;
 }
 
@@ -94,6 +94,9 @@ static class Suite
             cfg.S4Connections = 1000;
             cfg.S4Rates = [1000];
             cfg.S4Modes = ["ws"];
+            // S5 in --quick: one room layout at the fixed rate only (about 15 s per server).
+            cfg.S5RoomCounts = [10];
+            cfg.S5Ladder = [];
         }
 
         if (arg("--repeats", "") is { Length: > 0 } reps)
@@ -109,8 +112,10 @@ static class Suite
 
         var servers = new List<ServerSpec>
         {
-            new("synapse", "dotnet", [Path.Combine(root, "bench/servers/synapse/bin/Release/net10.0/SynapseBench.dll"), "3101"], 3101, true),
-            new("node", "node", ["--expose-gc", Path.Combine(root, "bench/servers/node/server.js"), "3201", "ws"], 3201, true),
+            new("synapse", "dotnet", [Path.Combine(root, "bench/servers/synapse/bin/Release/net10.0/SynapseBench.dll"), "3101"], 3101, true,
+                [Path.Combine(root, "bench/servers/synapse/bin/Release/net10.0/SynapseBench.dll"), "{port}", "{redis}"], 3111),
+            new("node", "node", ["--expose-gc", Path.Combine(root, "bench/servers/node/server.js"), "3201", "ws"], 3201, true,
+                ["--expose-gc", Path.Combine(root, "bench/servers/node/server.js"), "{port}", "ws", "redis://{redis}"], 3211),
         };
         if (Directory.Exists(Path.Combine(root, "bench/node/eiows/node_modules/eiows")))
         {
@@ -141,8 +146,23 @@ static class Suite
                 ["s2"] = $"clients {string.Join("/", cfg.S2Clients)}; rates {string.Join("/", cfg.S2Rates)} acks/s for {cfg.S2DurationMs} ms each, 32-char string payload; max: closed loop, 1000 echoes in flight",
                 ["s3"] = $"{cfg.S3Clients} clients, rooms {string.Join(" and ", cfg.S3RoomCounts.Select(n => $"{n}x{cfg.S3Clients / n}"))}; fixed rate {cfg.S3FixedRate:0} deliveries/s; ladder {(cfg.S3Ladder.Length == 0 ? "none" : string.Join("/", cfg.S3Ladder.Select(r => $"{r / 1000:0}k")))}; {cfg.S3StepMs} ms per step; payload [\"tick\", timestamp, 32 chars]; timestamps parsed on 1 in 8",
                 ["s4"] = $"{cfg.S4Connections} connections at {string.Join("/", cfg.S4Rates)} per s, {string.Join(" and ", cfg.S4Modes)}",
+                ["s5"] = $"two nodes of the same server on one redis-server (a fresh one per run, free port, no persistence), Redis adapters with their defaults (classic pub/sub); {cfg.S5Clients} clients split evenly over the nodes, rooms {string.Join(" and ", cfg.S5RoomCounts.Select(n => $"{n}x{cfg.S5Clients / n}"))} (half of every room on each node); broadcasts driven on node 1; fixed rate {cfg.S3FixedRate:0} deliveries/s; ladder {(cfg.S5Ladder.Length == 0 ? "none" : string.Join("/", cfg.S5Ladder.Select(r => $"{r / 1000:0}k")))}; CPU summed over both nodes; pinning: both nodes and redis-server on core 0, generator on core 1",
             },
         };
+        if (!cfg.Scenarios.Contains("S5"))
+        {
+            run.Settings.Remove("s5");
+        }
+        // --merge (the default with --only): the new runs replace, in the existing results file, the
+        // runs of the same scenarios and servers; everything else in it is kept. Progress goes to
+        // FILE.partial meanwhile, so an interrupted partial run leaves the results file as it was.
+        var merge = (args.Contains("--merge") || only.Length > 0) && !args.Contains("--no-merge") && File.Exists(outFile);
+        var progressFile = merge ? outFile + ".partial" : outFile;
+        if (merge)
+        {
+            Console.WriteLine($"bench: partial run: merging into {outFile} at the end (--no-merge to overwrite it); progress in {progressFile}");
+        }
+
         var logDir = Path.Combine(Path.GetDirectoryName(outFile)!, "logs");
         Console.WriteLine($"bench: {run.Mode} run, {cfg.Repeats} repeat(s), servers {run.Settings["servers"]}");
         var sw = Stopwatch.StartNew();
@@ -159,9 +179,24 @@ static class Suite
                 // A/B alternation: every server runs each scenario in turn, within every repeat.
                 foreach (var spec in servers)
                 {
+                    if (scenario == "S5" && spec.ClusterArgs is null)
+                    {
+                        continue; // this server has no Redis adapter (raw)
+                    }
+
                     Console.WriteLine($"[{sw.Elapsed:mm\\:ss}] repeat {repeat}/{cfg.Repeats} {scenario} {spec.Name}");
                     try
                     {
+                        if (scenario == "S5")
+                        {
+                            // Fresh Redis and two fresh nodes per run, all on core 0 (the generator has core 1 to itself).
+                            await using var redis = await RedisProc.StartAsync(logDir, "0");
+                            await using var node1 = await ServerProc.StartAsync(spec.ClusterNode(0, redis.Address), logDir, "0", spec.Name + "-node1");
+                            await using var node2 = await ServerProc.StartAsync(spec.ClusterNode(1, redis.Address), logDir, "0", spec.Name + "-node2");
+                            await scenarios.S5Async([node1, node2], redis, repeat);
+                            continue;
+                        }
+
                         await using var server = await ServerProc.StartAsync(spec, logDir, "0");
                         await (scenario switch
                         {
@@ -179,15 +214,48 @@ static class Suite
                     }
                 }
 
-                await File.WriteAllTextAsync(outFile, JsonSerializer.Serialize(Summarise(run), json));
+                await File.WriteAllTextAsync(progressFile, JsonSerializer.Serialize(Summarise(run), json));
             }
         }
 
         Summarise(run);
         Directory.CreateDirectory(Path.GetDirectoryName(outFile)!);
+        if (merge)
+        {
+            run = Merge(JsonSerializer.Deserialize<RunFile>(File.ReadAllText(outFile), json)!, run, cfg.Scenarios, servers.Select(x => x.Name).ToArray());
+            File.Delete(progressFile);
+        }
+
         await File.WriteAllTextAsync(outFile, JsonSerializer.Serialize(run, json));
         Console.WriteLine($"bench: done in {sw.Elapsed:mm\\:ss}, wrote {outFile}");
         return 0;
+    }
+
+    /// <summary>
+    /// <paramref name="base"/> with its runs of <paramref name="scenarios"/> (and their <c>cpu</c>/<c>max</c>
+    /// variants) on <paramref name="servers"/> replaced by <paramref name="partial"/>'s, the new
+    /// settings added, and a note of where the merged part came from.
+    /// </summary>
+    public static RunFile Merge(RunFile @base, RunFile partial, string[] scenarios, string[] servers)
+    {
+        static string Family(string scenario) => scenario.EndsWith("cpu", StringComparison.Ordinal) ? scenario[..^3] : scenario.EndsWith("max", StringComparison.Ordinal) ? scenario[..^3] : scenario;
+        @base.Runs.RemoveAll(r => scenarios.Contains(Family(r.Scenario)) && servers.Contains(r.Server));
+        @base.Runs.AddRange(partial.Runs);
+        foreach (var (k, v) in partial.Settings)
+        {
+            if (k.Length == 2 && k[0] == 's' && scenarios.Contains("S" + k[1]))
+            {
+                @base.Settings[k] = v;
+            }
+        }
+
+        @base.Settings[$"merged_{string.Join("_", scenarios).ToLowerInvariant()}"] = $"{string.Join(", ", scenarios)} ({string.Join(", ", servers)}) from `{partial.Command}`, {partial.Date}, {partial.Settings["repeats"]} repeat(s)";
+        foreach (var (k, v) in partial.Machine)
+        {
+            @base.Machine.TryAdd(k, v);
+        }
+
+        return Summarise(@base);
     }
 
     private static string Summary(Result r)
@@ -195,7 +263,7 @@ static class Suite
         var parts = new List<string>();
         if (r.BytesPerConnection is { } b) parts.Add($"{b:0} B/conn (heap {r.HeapBytesPerConnection:0})");
         if (r.DeliveriesPerS is { } d) parts.Add($"{d:0} deliveries/s");
-        if (r.CpuSPerMillion is { } c) parts.Add($"{c:0.###} cpu-s/M (core0 incl. softirq {r.CoreCpuSPerMillion:0.###}, softirq {r.SoftirqShare * 100:0}%)");
+        if (r.CpuSPerMillion is { } c) parts.Add($"{c:0.###} cpu-s/M (core0 incl. softirq {r.CoreCpuSPerMillion:0.###}, softirq {r.SoftirqShare * 100:0}%{(r.RedisCpuSPerMillion is { } rc ? $", redis {rc:0.###}" : "")})");
         if (r.AcksPerS is { } a) parts.Add($"{a:0} acks/s");
         if (r.P50Ms is { } p) parts.Add($"p50 {p} p99 {r.P99Ms} p99.9 {r.P999Ms} ms");
         if (r.DeliveredRatio is { } q) parts.Add($"arrived {q * 100:0.###}%");
@@ -219,7 +287,7 @@ static class Suite
                 var valid = g.Where(r => r.Valid).ToList();
                 // S3 ladders that ended on a generator or machine limit are lower bounds, not wrong:
                 // they stay in the median so that picking only the lucky runs cannot bias it.
-                var use = valid.Count > 0 && g.Key.Scenario != "S3" ? valid : g.ToList();
+                var use = valid.Count > 0 && g.Key.Scenario is not ("S3" or "S5") ? valid : g.ToList();
                 double? Med(Func<Result, double?> f)
                 {
                     var xs = use.Select(f).Where(x => x is not null && !double.IsNaN(x.Value)).Select(x => x!.Value).OrderBy(x => x).ToList();
@@ -231,12 +299,15 @@ static class Suite
                 {
                     "S1" => r => r.BytesPerConnection,
                     "S2max" => r => r.AcksPerS,
-                    "S3" or "S3cpu" => r => g.Key.Scenario == "S3" ? r.DeliveriesPerS : r.CpuSPerMillion,
+                    "S3" or "S5" => r => r.DeliveriesPerS,
+                    "S3cpu" or "S5cpu" => r => r.CpuSPerMillion,
                     _ => r => r.P99Ms,
                 };
                 var keys = use.Select(key).Where(x => x is not null).Select(x => x!.Value).ToList();
                 return new Result
                 {
+                    Nodes = g.First().Nodes,
+                    RedisCpuSPerMillion = Med(r => r.RedisCpuSPerMillion),
                     Server = g.Key.Server,
                     Scenario = g.Key.Scenario,
                     Variant = g.Key.Variant,
@@ -265,7 +336,7 @@ static class Suite
                     Runs = g.Count(),
                     Min = keys.Count > 0 ? keys.Min() : null,
                     Max = keys.Count > 0 ? keys.Max() : null,
-                    Note = valid.Count < g.Count() ? (g.Key.Scenario == "S3" ? $"{g.Count() - valid.Count} of {g.Count()} ladders ended by the generator or a machine stall (lower bounds)" : $"{g.Count() - valid.Count} of {g.Count()} runs invalid (generator saturated or lagging)") : null,
+                    Note = valid.Count < g.Count() ? (g.Key.Scenario is "S3" or "S5" ? $"{g.Count() - valid.Count} of {g.Count()} ladders ended by the generator or a machine stall (lower bounds)" : $"{g.Count() - valid.Count} of {g.Count()} runs invalid (generator saturated or lagging)") : null,
                 };
             })
             .ToList();
@@ -292,6 +363,9 @@ static class Suite
         m["dotnet"] = Environment.Version.ToString();
         m["node"] = Run("node", "--version");
         m["socket.io"] = Run("node", "-p", "require('./bench/node/node_modules/socket.io/package.json').version");
+        m["@socket.io/redis-adapter"] = Run("node", "-p", "require('./bench/node/node_modules/@socket.io/redis-adapter/package.json').version");
+        m["redis (npm)"] = Run("node", "-p", "require('./bench/node/node_modules/redis/package.json').version");
+        m["redis-server"] = RedisProc.Version() ?? "?";
         return m;
     }
 

@@ -32,6 +32,12 @@ public sealed class Result
     public double? Min { get; set; }
     public double? Max { get; set; }
     public string? Ladder { get; set; }
+
+    /// <summary>Server processes measured together (S5: two nodes on one Redis); null means one.</summary>
+    public int? Nodes { get; set; }
+
+    /// <summary>S5: the redis-server process's CPU-seconds per million deliveries (not in <see cref="CpuSPerMillion"/>).</summary>
+    public double? RedisCpuSPerMillion { get; set; }
 }
 
 public sealed class RunFile

@@ -21,10 +21,13 @@ public sealed class Config
     public int S4Connections = 5000;
     public double[] S4Rates = [500, 1000, 2000];
     public string[] S4Modes = ["ws", "polling"];
-    public string[] Scenarios = ["S1", "S2", "S3", "S4"];
+    public int S5Clients = 1000; // split evenly over the two nodes
+    public int[] S5RoomCounts = [1, 10];
+    public double[] S5Ladder = [5_000, 10_000, 15_000, 20_000, 25_000, 35_000, 50_000, 75_000, 100_000, 150_000, 200_000, 300_000, 400_000, 600_000, 800_000, 1_000_000, 1_500_000, 2_000_000, 3_000_000, 4_000_000];
+    public string[] Scenarios = ["S1", "S2", "S3", "S4", "S5"];
 }
 
-/// <summary>The four scenarios of issue 4, each against one freshly started server.</summary>
+/// <summary>The scenarios: S1-S4 of issue 4, each against one freshly started server; S5 (issue 7) against two fresh nodes on a fresh Redis.</summary>
 public sealed class Scenarios(Config cfg, Action<Result> report, Action<string> log)
 {
     private const string EchoPayload = "\"abcdefghijklmnopqrstuvwxyz012345\""; // 32 characters, quoted
@@ -279,98 +282,156 @@ public sealed class Scenarios(Config cfg, Action<Result> report, Action<string> 
             var perRoom = cfg.S3Clients / roomCount;
             var rooms = Enumerable.Range(0, roomCount).Select(i => "r" + i).ToArray();
             var (conns, errors) = await ConnectManyAsync(s.Endpoint, cfg.S3Clients, 2000, i => "{\"room\":\"" + rooms[i % roomCount] + "\"}");
-            var variant = $"{roomCount}x{perRoom}";
-            await Task.Delay(500);
-            // Warm-up at a low rate.
-            await StepAsync(s, conns, rooms, perRoom, 20_000, 3000);
-
-            var fixedStep = await StepAsync(s, conns, rooms, perRoom, cfg.S3FixedRate, cfg.S3StepMs);
-            var f = R(s, "S3cpu", variant, conns.Count, repeat);
-            f.Rate = cfg.S3FixedRate;
-            f.DeliveriesPerS = fixedStep.DeliveriesPerS;
-            f.CpuSPerMillion = fixedStep.CpuSPerMillion;
-            f.CoreCpuSPerMillion = fixedStep.CoreCpuSPerMillion;
-            f.SoftirqShare = fixedStep.SoftirqShare;
-            f.P50Ms = fixedStep.P50;
-            f.P99Ms = fixedStep.P99;
-            f.P999Ms = fixedStep.P999;
-            f.DeliveredRatio = fixedStep.Ratio;
-            f.ServerCpu = fixedStep.ServerCpu;
-            f.GenCpu = fixedStep.GenCpu;
-            f.Errors = errors;
-            f.Sustained = fixedStep.Pass;
-            f.Valid = fixedStep.GenCpu <= 0.9;
-            report(f);
-
-            if (cfg.S3Ladder.Length > 0)
-            {
-                Step? best = null;
-                var ladder = new StringBuilder();
-                var genLimited = false;
-                var stalled = false;
-                foreach (var rate in cfg.S3Ladder)
-                {
-                    var step = await StepAsync(s, conns, rooms, perRoom, rate, cfg.S3StepMs);
-                    var retries = 2;
-                    for (var retry = 0; retry < retries && !step.Pass; retry++)
-                    {
-                        if (step.GenStallMs > 50)
-                        {
-                            // The generator itself was held up: that step measured the machine, not the server.
-                            retries = 4;
-                        }
-
-                        // Up to two retries: a hiccup of a shared machine does not end the ladder.
-                        log($"    {s.Spec.Name} {variant} {rate:0}/s failed (p99={step.P99}ms ratio={step.Ratio} gen={step.GenCpu} genStall={step.GenStallMs}ms genGc={step.GenGcMs}ms), retrying");
-                        await Task.Delay(1000);
-                        step = await StepAsync(s, conns, rooms, perRoom, rate, cfg.S3StepMs);
-                    }
-
-                    ladder.Append($"{rate / 1000:0}k:{(step.Pass ? "ok" : "FAIL")}(p99 {step.P99:0.#}ms, {step.Ratio * 100:0.###}%, gen {step.GenCpu * 100:0}%, srv {step.ServerCpu * 100:0}%, core0 {step.CoreCpuSPerMillion:0.##}s/M, gen stall {step.GenStallMs}ms) ");
-                    log($"    {s.Spec.Name} {variant} {rate:0}/s -> {(step.Pass ? "ok" : "FAIL")} p99={step.P99}ms ratio={step.Ratio} gen={step.GenCpu} srv={step.ServerCpu} genStall={step.GenStallMs}ms genGc={step.GenGcMs}ms");
-                    if (!step.Pass)
-                    {
-                        // A failure while the generator's core was saturated says nothing about the server.
-                        genLimited = step.GenCpu > 0.9;
-                        stalled = step.GenStallMs > 50;
-                        break;
-                    }
-
-                    // A passing step counts even when the generator was busy (it kept up); the
-                    // generator gets cheaper per delivery as rates rise (more frames per read).
-                    best = step;
-                }
-
-                var r = R(s, "S3", variant, conns.Count, repeat);
-                r.Rate = best?.Rate;
-                r.DeliveriesPerS = best?.DeliveriesPerS ?? 0;
-                r.P50Ms = best?.P50;
-                r.P99Ms = best?.P99;
-                r.P999Ms = best?.P999;
-                r.DeliveredRatio = best?.Ratio;
-                r.ServerCpu = best?.ServerCpu;
-                r.CpuSPerMillion = best?.CpuSPerMillion;
-                r.CoreCpuSPerMillion = best?.CoreCpuSPerMillion;
-                r.SoftirqShare = best?.SoftirqShare;
-                r.GenCpu = best?.GenCpu ?? 0;
-                r.Errors = errors;
-                r.Ladder = ladder.ToString().Trim();
-                r.Valid = !genLimited && !stalled;
-                r.Note = genLimited ? "the next step failed with the generator's core saturated: the server's limit is at least this"
-                    : stalled ? "the next step failed while the generator itself stalled over 50 ms (the machine, not the server): the server's limit is at least this"
-                    : null;
-                report(r);
-            }
-
+            await FanOutAsync("S3", s, [s], null, conns, errors, rooms, perRoom, cfg.S3Ladder, repeat);
             CloseAll(conns);
             await s.WaitClientsAtMostAsync(0, TimeSpan.FromSeconds(10));
         }
     }
 
-    private sealed record Step(double Rate, double DeliveriesPerS, double Ratio, double P50, double P99, double P999, double ServerCpu, double GenCpu, double CpuSPerMillion, bool Pass, double CoreCpuSPerMillion, double SoftirqShare, double GenStallMs = 0, double GenGcMs = 0);
+    // ---------------------------------------------------------------- S5 two-node fan-out over Redis
+    /// <summary>
+    /// Two nodes of one server on one Redis; the clients split evenly between them (every room has
+    /// half its members on each node); the broadcast driver runs on node 0 only, so half of every
+    /// room is reached through Redis. CPU is summed over both nodes (Redis's own given beside it).
+    /// </summary>
+    public async Task S5Async(ServerProc[] nodes, RedisProc redis, int repeat)
+    {
+        foreach (var roomCount in cfg.S5RoomCounts)
+        {
+            var perRoom = cfg.S5Clients / roomCount;
+            var rooms = Enumerable.Range(0, roomCount).Select(i => "r" + i).ToArray();
+            var conns = new List<WsConn>();
+            var errors = 0;
+            var perNode = cfg.S5Clients / nodes.Length;
+            for (var n = 0; n < nodes.Length; n++)
+            {
+                // Client k of node n is global client k*nodes+n: room (k*nodes+n)/nodes % rooms = k % rooms,
+                // so each room gets perRoom/nodes members on every node.
+                var (more, err) = await ConnectManyAsync(nodes[n].Endpoint, perNode, 2000, k => "{\"room\":\"" + rooms[k % roomCount] + "\"}");
+                conns.AddRange(more);
+                errors += err;
+            }
 
-    /// <summary>The server broadcasts at <paramref name="rate"/> deliveries per second for <paramref name="ms"/>.</summary>
-    private static async Task<Step> StepAsync(ServerProc s, List<WsConn> conns, string[] rooms, int perRoom, double rate, int ms)
+            await FanOutAsync("S5", nodes[0], nodes, redis, conns, errors, rooms, perRoom, cfg.S5Ladder, repeat);
+            CloseAll(conns);
+            foreach (var node in nodes)
+            {
+                await node.WaitClientsAtMostAsync(0, TimeSpan.FromSeconds(10));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Warm-up, the fixed rate (<c>{scenario}cpu</c>: CPU per delivery) and the ladder
+    /// (<c>{scenario}</c>: the highest rate with p99 &lt; 100 ms and ≥ 99.9% arrived), broadcasting
+    /// from <paramref name="trigger"/> to <paramref name="rooms"/>.
+    /// </summary>
+    private async Task FanOutAsync(string scenario, ServerProc trigger, ServerProc[] nodes, RedisProc? redis, List<WsConn> conns, int errors, string[] rooms, int perRoom, double[] ladderRates, int repeat)
+    {
+        var variant = $"{rooms.Length}x{perRoom}";
+        int? nodeCount = nodes.Length > 1 ? nodes.Length : null;
+        await Task.Delay(500);
+        // Warm-up at a low rate (JIT, pools; in S5 also proves that the other node is subscribed).
+        var warm = await StepAsync(trigger, nodes, redis, conns, rooms, perRoom, 20_000, 3000);
+        if (warm.Ratio < 0.99)
+        {
+            log($"    {trigger.Spec.Name} {scenario} {variant}: warm-up delivered {warm.Ratio * 100:0.##}%, warming up again");
+            await StepAsync(trigger, nodes, redis, conns, rooms, perRoom, 20_000, 3000);
+        }
+
+        var fixedStep = await StepAsync(trigger, nodes, redis, conns, rooms, perRoom, cfg.S3FixedRate, cfg.S3StepMs);
+        var f = R(trigger, scenario + "cpu", variant, conns.Count, repeat);
+        f.Nodes = nodeCount;
+        f.Rate = cfg.S3FixedRate;
+        f.DeliveriesPerS = fixedStep.DeliveriesPerS;
+        f.CpuSPerMillion = fixedStep.CpuSPerMillion;
+        f.CoreCpuSPerMillion = fixedStep.CoreCpuSPerMillion;
+        f.SoftirqShare = fixedStep.SoftirqShare;
+        f.RedisCpuSPerMillion = fixedStep.RedisCpuSPerMillion;
+        f.P50Ms = fixedStep.P50;
+        f.P99Ms = fixedStep.P99;
+        f.P999Ms = fixedStep.P999;
+        f.DeliveredRatio = fixedStep.Ratio;
+        f.ServerCpu = fixedStep.ServerCpu;
+        f.GenCpu = fixedStep.GenCpu;
+        f.Errors = errors;
+        f.Sustained = fixedStep.Pass;
+        f.Valid = fixedStep.GenCpu <= 0.9;
+        report(f);
+
+        if (ladderRates.Length == 0)
+        {
+            return;
+        }
+
+        Step? best = null;
+        var ladder = new StringBuilder();
+        var genLimited = false;
+        var stalled = false;
+        var name = trigger.Spec.Name;
+        foreach (var rate in ladderRates)
+        {
+            var step = await StepAsync(trigger, nodes, redis, conns, rooms, perRoom, rate, cfg.S3StepMs);
+            var retries = 2;
+            for (var retry = 0; retry < retries && !step.Pass; retry++)
+            {
+                if (step.GenStallMs > 50)
+                {
+                    // The generator itself was held up: that step measured the machine, not the server.
+                    retries = 4;
+                }
+
+                // Up to two retries: a hiccup of a shared machine does not end the ladder.
+                log($"    {name} {scenario} {variant} {rate:0}/s failed (p99={step.P99}ms ratio={step.Ratio} gen={step.GenCpu} genStall={step.GenStallMs}ms genGc={step.GenGcMs}ms), retrying");
+                await Task.Delay(1000);
+                step = await StepAsync(trigger, nodes, redis, conns, rooms, perRoom, rate, cfg.S3StepMs);
+            }
+
+            ladder.Append($"{rate / 1000:0}k:{(step.Pass ? "ok" : "FAIL")}(p99 {step.P99:0.#}ms, {step.Ratio * 100:0.###}%, gen {step.GenCpu * 100:0}%, srv {step.ServerCpu * 100:0}%, core0 {step.CoreCpuSPerMillion:0.##}s/M, gen stall {step.GenStallMs}ms) ");
+            log($"    {name} {scenario} {variant} {rate:0}/s -> {(step.Pass ? "ok" : "FAIL")} p99={step.P99}ms ratio={step.Ratio} gen={step.GenCpu} srv={step.ServerCpu} genStall={step.GenStallMs}ms genGc={step.GenGcMs}ms");
+            if (!step.Pass)
+            {
+                // A failure while the generator's core was saturated says nothing about the server.
+                genLimited = step.GenCpu > 0.9;
+                stalled = step.GenStallMs > 50;
+                break;
+            }
+
+            // A passing step counts even when the generator was busy (it kept up); the
+            // generator gets cheaper per delivery as rates rise (more frames per read).
+            best = step;
+        }
+
+        var r = R(trigger, scenario, variant, conns.Count, repeat);
+        r.Nodes = nodeCount;
+        r.Rate = best?.Rate;
+        r.DeliveriesPerS = best?.DeliveriesPerS ?? 0;
+        r.P50Ms = best?.P50;
+        r.P99Ms = best?.P99;
+        r.P999Ms = best?.P999;
+        r.DeliveredRatio = best?.Ratio;
+        r.ServerCpu = best?.ServerCpu;
+        r.CpuSPerMillion = best?.CpuSPerMillion;
+        r.CoreCpuSPerMillion = best?.CoreCpuSPerMillion;
+        r.SoftirqShare = best?.SoftirqShare;
+        r.RedisCpuSPerMillion = best?.RedisCpuSPerMillion;
+        r.GenCpu = best?.GenCpu ?? 0;
+        r.Errors = errors;
+        r.Ladder = ladder.ToString().Trim();
+        r.Valid = !genLimited && !stalled;
+        r.Note = genLimited ? "the next step failed with the generator's core saturated: the server's limit is at least this"
+            : stalled ? "the next step failed while the generator itself stalled over 50 ms (the machine, not the server): the server's limit is at least this"
+            : null;
+        report(r);
+    }
+
+    private sealed record Step(double Rate, double DeliveriesPerS, double Ratio, double P50, double P99, double P999, double ServerCpu, double GenCpu, double CpuSPerMillion, bool Pass, double CoreCpuSPerMillion, double SoftirqShare, double GenStallMs = 0, double GenGcMs = 0, double? RedisCpuSPerMillion = null);
+
+    /// <summary>
+    /// <paramref name="s"/> broadcasts at <paramref name="rate"/> deliveries per second for <paramref name="ms"/>;
+    /// server CPU is the sum over <paramref name="nodes"/>.
+    /// </summary>
+    private static async Task<Step> StepAsync(ServerProc s, ServerProc[] nodes, RedisProc? redis, List<WsConn> conns, string[] rooms, int perRoom, double rate, int ms)
     {
         var hist = new Histogram();
         foreach (var c in conns)
@@ -380,7 +441,9 @@ public sealed class Scenarios(Config cfg, Action<Result> report, Action<string> 
 
         long Total() => conns.Sum(c => Volatile.Read(ref c.Ticks));
         var before = Total();
-        var cpu0 = s.CpuSeconds;
+        double ServerCpu() => nodes.Sum(n => n.CpuSeconds);
+        var cpu0 = ServerCpu();
+        var redis0 = redis?.CpuSeconds ?? 0;
         var core0 = ProcStat.CoreSeconds(0);
         StallMonitor.Reset();
         var gen = SelfCpuWindow.Start();
@@ -418,7 +481,8 @@ public sealed class Scenarios(Config cfg, Action<Result> report, Action<string> 
 
         var elapsed = (Clock.NowUs() - t0) / 1e6;
         var genCpu = gen.Stop();
-        var cpu = s.CpuSeconds - cpu0;
+        var cpu = ServerCpu() - cpu0;
+        var redisCpu = redis is null ? (double?)null : redis.CpuSeconds - redis0;
         var core1 = ProcStat.CoreSeconds(0);
         var coreBusy = core1.Busy - core0.Busy;
         var delivered = Total() - before;
@@ -439,7 +503,8 @@ public sealed class Scenarios(Config cfg, Action<Result> report, Action<string> 
             delivered == 0 ? double.NaN : Math.Round(coreBusy / (delivered / 1e6), 3),
             coreBusy <= 0 ? 0 : Math.Round((core1.SoftIrq - core0.SoftIrq) / coreBusy, 3),
             stall,
-            gc);
+            gc,
+            redisCpu is null || delivered == 0 ? null : Math.Round(redisCpu.Value / (delivered / 1e6), 3));
     }
 
     // ---------------------------------------------------------------- S4 connection storm

@@ -5,8 +5,17 @@ using System.Text.Json;
 
 namespace LoadGen;
 
-/// <summary>A bench server: how to start it (pinned to core 0) and what it supports.</summary>
-public sealed record ServerSpec(string Name, string Exe, string[] Args, int Port, bool Polling);
+/// <summary>
+/// A bench server: how to start it (pinned to core 0) and what it supports. <paramref name="ClusterArgs"/>,
+/// when the server can join a Redis cluster (S5), are its arguments with <c>{port}</c> and
+/// <c>{redis}</c> (host:port) to fill in; its nodes listen on <paramref name="ClusterPort"/> and the next port.
+/// </summary>
+public sealed record ServerSpec(string Name, string Exe, string[] Args, int Port, bool Polling, string[]? ClusterArgs = null, int ClusterPort = 0)
+{
+    /// <summary>Node <paramref name="index"/> (0-based) of a two-node cluster on the Redis at <paramref name="redis"/>.</summary>
+    public ServerSpec ClusterNode(int index, string redis) =>
+        this with { Port = ClusterPort + index, Args = ClusterArgs!.Select(a => a.Replace("{port}", (ClusterPort + index).ToString()).Replace("{redis}", redis)).ToArray() };
+}
 
 /// <summary>A running bench server and its control endpoint (/bench/...).</summary>
 public sealed class ServerProc : IAsyncDisposable
@@ -35,10 +44,10 @@ public sealed class ServerProc : IAsyncDisposable
     /// <summary>The machine may be shared: servers and generator run at nice -20 so other work on the cores barely disturbs them.</summary>
     public static string Nice => Environment.GetEnvironmentVariable("BENCH_NICE") ?? "-20";
 
-    public static async Task<ServerProc> StartAsync(ServerSpec spec, string logDir, string serverCores)
+    public static async Task<ServerProc> StartAsync(ServerSpec spec, string logDir, string serverCores, string? logName = null)
     {
         Directory.CreateDirectory(logDir);
-        var log = Path.Combine(logDir, spec.Name + ".log");
+        var log = Path.Combine(logDir, (logName ?? spec.Name) + ".log");
         var command = $"exec nice -n {Nice} taskset -c {serverCores} {Quote(spec.Exe)} {string.Join(' ', spec.Args.Select(Quote))} >>{Quote(log)} 2>&1";
         var psi = new ProcessStartInfo("bash", ["-c", command]) { UseShellExecute = false };
         psi.Environment["DOTNET_gcServer"] = "0";

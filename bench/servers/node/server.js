@@ -3,7 +3,8 @@
 //   GET /bench/stats       {"pid","clients","heap"}  (?gc=1 runs global.gc() first; start node with --expose-gc)
 //   GET /bench/broadcast?rooms=r0,r1&rate=B&duration=MS&size=N   starts the broadcast driver
 //   GET /bench/broadcast/status  {"running","sent"}
-// Usage: node --expose-gc server.js PORT [ws|eiows]
+// Usage: node --expose-gc server.js PORT [ws|eiows] [REDIS_URL]
+//   REDIS_URL (redis://host:port): join a cluster through @socket.io/redis-adapter 8.3 and the redis client (scenario S5)
 "use strict";
 const path = require("path");
 const { createRequire } = require("module");
@@ -13,6 +14,7 @@ const { Server } = req("socket.io");
 
 const port = Number(process.argv[2] || 3200);
 const engine = process.argv[3] || "ws";
+const redisUrl = process.argv[4];
 
 const driver = { running: false, sent: 0 };
 const nowUs = () => Number(process.hrtime.bigint() / 1000n); // CLOCK_MONOTONIC, like .NET's Stopwatch
@@ -56,6 +58,18 @@ const options = {
 if (engine === "eiows") options.wsEngine = createRequire(path.join(__dirname, "../../node/eiows/package.json"))("eiows").Server;
 const io = new Server(httpServer, options);
 
+async function useRedis(url) {
+  const { createClient } = req("redis");
+  const { createAdapter } = req("@socket.io/redis-adapter");
+  const pub = createClient({ url });
+  const sub = pub.duplicate();
+  pub.on("error", (err) => console.error("redis pub:", err.message));
+  sub.on("error", (err) => console.error("redis sub:", err.message));
+  await Promise.all([pub.connect(), sub.connect()]);
+  // Defaults, as in the Synapse peer: classic pub/sub, key "socket.io".
+  io.adapter(createAdapter(pub, sub));
+}
+
 io.on("connection", (socket) => {
   socket.on("echo", (data, ack) => ack(data));
   const room = socket.handshake.auth && socket.handshake.auth.room;
@@ -83,4 +97,11 @@ function startDriver(rate, durationMs, emit) {
   tick();
 }
 
-httpServer.listen(port, "127.0.0.1");
+// Listen (the harness polls /bench/stats for readiness) only once the adapter is connected.
+(redisUrl ? useRedis(redisUrl) : Promise.resolve()).then(
+  () => httpServer.listen(port, "127.0.0.1"),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -3,13 +3,15 @@
 //   GET /bench/stats       {"pid","clients","heap"}  (?gc=1 forces a full blocking GC first)
 //   GET /bench/broadcast?rooms=r0,r1&rate=B&duration=MS&size=N   starts the broadcast driver
 //   GET /bench/broadcast/status  {"running","sent"}
-// Usage: SynapseBench PORT
+// Usage: SynapseBench PORT [REDIS]   (REDIS "host:port": join a cluster through the Redis adapter, scenario S5)
 using System.Diagnostics;
 using System.Text.Json;
 using Synapse.SocketIO;
 using Synapse.SocketIO.Hosting;
+using Synapse.SocketIO.Redis;
 
 var port = args.Length > 0 ? int.Parse(args[0]) : 3100;
+var redis = args.Length > 1 ? args[1] : null;
 var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders();
 builder.WebHost.UseKestrel(k =>
@@ -25,6 +27,11 @@ builder.Services.AddSocketIO(o =>
     o.MaxHttpBufferSize = 1_000_000;
     o.ServeClient = false;
 });
+if (redis is not null)
+{
+    // The adapter's defaults are Node's (classic pub/sub, key "socket.io"), as in the Node peer.
+    builder.Services.AddRedisAdapter(o => o.ConnectionString = redis);
+}
 
 var app = builder.Build();
 SocketIOServer? server = null;
@@ -69,6 +76,12 @@ app.MapGet("/bench/broadcast", (HttpContext ctx) =>
 });
 
 app.MapGet("/bench/broadcast/status", () => Results.Text($"{{\"running\":{(driver.Running ? "true" : "false")},\"sent\":{driver.Sent}}}", "application/json"));
+
+if (redis is not null)
+{
+    // Serve the control endpoint (which the harness polls for readiness) only once both Redis connections are up.
+    await app.Services.GetRequiredService<RedisAdapterFactory>().WaitForConnectionAsync(TimeSpan.FromSeconds(30));
+}
 
 app.Run();
 
