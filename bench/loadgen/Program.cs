@@ -37,13 +37,23 @@ switch (command)
     case "hold":
     {
         // Holds an S3 load on a running server (for profiling): hold --port P --rooms 10 --rate DELIVERIES --seconds S
-        var port = int.Parse(Arg("--port", "3101"));
+        // With --port P1,P2 (S5, two nodes of a cluster) the clients are split evenly and P1 broadcasts.
+        var ports = Arg("--port", "3101").Split(',').Select(int.Parse).ToArray();
+        var port = ports[0];
         var roomCount = int.Parse(Arg("--rooms", "10"));
         var rate = double.Parse(Arg("--rate", "200000"));
         var seconds = int.Parse(Arg("--seconds", "20"));
-        var ep = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port);
         var rooms = Enumerable.Range(0, roomCount).Select(i => "r" + i).ToArray();
-        var (conns, errors) = await Scenarios.ConnectManyAsync(ep, 1000, 2000, i => "{\"room\":\"" + rooms[i % roomCount] + "\"}");
+        var conns = new List<WsConn>();
+        var errors = 0;
+        foreach (var p in ports)
+        {
+            var ep = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, p);
+            var (more, err) = await Scenarios.ConnectManyAsync(ep, 1000 / ports.Length, 2000, i => "{\"room\":\"" + rooms[i % roomCount] + "\"}");
+            conns.AddRange(more);
+            errors += err;
+        }
+
         Console.WriteLine($"connected {conns.Count} ({errors} errors)");
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         var hist = new Histogram();

@@ -145,6 +145,46 @@ public static class Report
 
         sb.AppendLine();
 
+        // ---- S5
+        if (Variants("S5").Count > 0 || Variants("S5cpu").Count > 0)
+        {
+            var clustered = servers.Where(srv => run.Results.Any(r => r.Server == srv && r.Scenario is "S5" or "S5cpu")).ToList();
+            sb.AppendLine("## S5 two-node fan-out over Redis");
+            sb.AppendLine();
+            sb.AppendLine("Two processes of the same server share one redis-server (started by the harness on a free port, no persistence, stopped after the run) through their Redis adapters (Synapse: `AddRedisAdapter`; Node: `@socket.io/redis-adapter` with the `redis` client; both with their defaults, classic pub/sub). The clients are split evenly over the two nodes, so every room has half its members on each; the broadcast driver runs on node 1 only, so every broadcast reaches half its room locally and the other half through Redis and node 2. **Pinning: both server nodes and redis-server on core 0, the generator alone on core 1**, so the two nodes and Redis share one core. Same ladder as S3 (the highest rate with p99 < 100 ms and ≥ 99.9% arrived); CPU-seconds per million deliveries are the sum over both nodes' processes (redis-server's own given apart).");
+            sb.AppendLine();
+            Table(sb, clustered, Variants("S5"), v => v, (srv, v) => Get(srv, "S5", v), r => r.DeliveriesPerS,
+                r => $"{F(r.DeliveriesPerS)}{Spread(r)} (p50 {r.P50Ms} / p99 {r.P99Ms} ms; {r.CpuSPerMillion:0.###} CPU-s/M, redis {r.RedisCpuSPerMillion:0.###}){(r.Note is null ? "" : " †")}", higherIsBetter: true);
+            foreach (var r in run.Results.Where(r => r.Scenario == "S5" && r.Note is not null).OrderBy(r => Order(r.Server)))
+            {
+                sb.AppendLine();
+                sb.Append($"† {r.Server} {r.Variant}: {r.Note}.");
+            }
+
+            sb.AppendLine();
+            sb.AppendLine();
+            sb.AppendLine("At the fixed rate: CPU-seconds per million deliveries summed over both nodes, redis-server's, and core 0's busy time including softirq (both nodes, Redis and the loopback receive path share core 0).");
+            sb.AppendLine();
+            Table(sb, clustered, Variants("S5cpu"), v => v, (srv, v) => Get(srv, "S5cpu", v), r => r.CpuSPerMillion,
+                r => $"{r.CpuSPerMillion:0.###}{Spread(r)}; redis {r.RedisCpuSPerMillion:0.###}; core 0 {r.CoreCpuSPerMillion:0.###} (p50 {r.P50Ms} / p99 {r.P99Ms} ms{(r.Sustained == false ? $", NOT sustained: {r.DeliveredRatio * 100:0.##}%" : "")})", higherIsBetter: false);
+            var s5Ladders = run.Runs.Where(r => r.Scenario == "S5" && r.Ladder is not null).ToList();
+            if (s5Ladders.Count > 0)
+            {
+                sb.AppendLine();
+                sb.AppendLine("<details><summary>S5 ladders (each step: p99, share arrived, generator and summed server CPU)</summary>");
+                sb.AppendLine();
+                foreach (var r in s5Ladders)
+                {
+                    sb.AppendLine($"- {r.Server} {r.Variant} repeat {r.Repeat} (load average {r.LoadAvg}): {r.Ladder}");
+                }
+
+                sb.AppendLine();
+                sb.AppendLine("</details>");
+            }
+
+            sb.AppendLine();
+        }
+
         // ---- S1
         sb.AppendLine("## S1 idle memory");
         sb.AppendLine();
