@@ -137,6 +137,13 @@ static class Suite
         if (serverFilter.Length > 0)
         {
             var keep = serverFilter.Split(',');
+            // Opt-in only (--servers synapse-nospin): the Synapse host with the thread pool's spin-wait
+            // off, the setting that matters when several .NET processes share a core (S5).
+            servers.Add(new ServerSpec("synapse-nospin", "dotnet", [Path.Combine(root, "bench/servers/synapse/bin/Release/net10.0/SynapseBench.dll"), "3102"], 3102, true,
+                [Path.Combine(root, "bench/servers/synapse/bin/Release/net10.0/SynapseBench.dll"), "{port}", "{redis}"], 3121)
+            {
+                Env = new() { ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0" },
+            });
             servers = servers.Where(s => keep.Contains(s.Name)).ToList();
         }
 
@@ -259,7 +266,7 @@ static class Suite
             }
         }
 
-        @base.Settings[$"merged_{string.Join("_", scenarios).ToLowerInvariant()}"] = $"{string.Join(", ", scenarios)} ({string.Join(", ", servers)}) from `{partial.Command}`, {partial.Date}, {partial.Settings["repeats"]} repeat(s)";
+        @base.Settings[$"merged_{string.Join("_", scenarios).ToLowerInvariant()}_{string.Join("_", servers)}"] = $"{string.Join(", ", scenarios)} ({string.Join(", ", servers)}) from `{partial.Command}`, {partial.Date}, {partial.Settings["repeats"]} repeat(s)";
         foreach (var (k, v) in partial.Machine)
         {
             @base.Machine.TryAdd(k, v);

@@ -221,7 +221,7 @@ public static class Report
         return sb.ToString();
     }
 
-    private static int Order(string s) => s switch { "synapse" => 0, "node" => 1, "node-eiows" => 2, "raw" => 3, _ => 4 };
+    private static int Order(string s) => s switch { "synapse" => 0, "synapse-nospin" => 1, "node" => 2, "node-eiows" => 3, "raw" => 4, _ => 5 };
 
     private static void Row(StringBuilder sb, string target, string measured, bool met) =>
         sb.AppendLine($"| {target} | {measured} | {(met ? "met" : "**missed**")} |");
@@ -245,6 +245,8 @@ public static class Report
             return;
         }
 
+        // A server that ran none of these variants (e.g. synapse-nospin outside S5) gets no column.
+        servers = servers.Where(srv => variants.Any(v => get(srv, v) is not null)).ToList();
         sb.AppendLine("| | " + string.Join(" | ", servers) + " | synapse ×node |");
         sb.AppendLine("| --- | " + string.Join(" | ", servers.Select(_ => "---")) + " | --- |");
         foreach (var v in variants)

@@ -12,6 +12,9 @@ namespace LoadGen;
 /// </summary>
 public sealed record ServerSpec(string Name, string Exe, string[] Args, int Port, bool Polling, string[]? ClusterArgs = null, int ClusterPort = 0)
 {
+    /// <summary>Extra environment variables of the server process.</summary>
+    public Dictionary<string, string>? Env { get; init; }
+
     /// <summary>Node <paramref name="index"/> (0-based) of a two-node cluster on the Redis at <paramref name="redis"/>.</summary>
     public ServerSpec ClusterNode(int index, string redis) =>
         this with { Port = ClusterPort + index, Args = ClusterArgs!.Select(a => a.Replace("{port}", (ClusterPort + index).ToString()).Replace("{redis}", redis)).ToArray() };
@@ -51,6 +54,10 @@ public sealed class ServerProc : IAsyncDisposable
         var command = $"exec nice -n {Nice} taskset -c {serverCores} {Quote(spec.Exe)} {string.Join(' ', spec.Args.Select(Quote))} >>{Quote(log)} 2>&1";
         var psi = new ProcessStartInfo("bash", ["-c", command]) { UseShellExecute = false };
         psi.Environment["DOTNET_gcServer"] = "0";
+        foreach (var (k, v) in spec.Env ?? [])
+        {
+            psi.Environment[k] = v;
+        }
         if (Environment.GetEnvironmentVariable("BENCH_PERF_MAP") == "1")
         {
             psi.Environment["DOTNET_PerfMapEnabled"] = "1";
