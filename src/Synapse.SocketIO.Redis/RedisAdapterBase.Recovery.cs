@@ -195,7 +195,11 @@ public abstract partial class RedisAdapterBase
             "SET"u8.ToArray(), Encoding.UTF8.GetBytes(SessionKey(kept.Pid)), payload,
             "PX"u8.ToArray(), Encoding.ASCII.GetBytes(ttl.ToString(CultureInfo.InvariantCulture)),
         ]);
-        _keptSessions[kept.Pid] = kept;
+        // Only to tell the application when it expires; the count is bounded like the in-memory store's.
+        if (_keptSessions.Count < Math.Max(1, recovery.MaxSessions))
+        {
+            _keptSessions[kept.Pid] = kept;
+        }
     }
 
     /// <inheritdoc />

@@ -105,6 +105,23 @@ public sealed class RecoveryTests
     }
 
     [Fact]
+    public async Task The_clients_own_automatic_reconnection_recovers()
+    {
+        await using var server = await StartAsync();
+        await using var node = server.StartDriver();
+        var id = (await node.ConnectAsync("a", opts: new { transports = new[] { "websocket" }, reconnection = true, reconnectionDelay = 2000, reconnectionDelayMax = 2000 })).GetProperty("id").GetString()!;
+        var from = node.Mark;
+        await node.CloseEngineAsync("a");
+        Assert.Equal(DisconnectReason.TransportClose, await server.DisconnectReasonAsync(id, Long));
+        server.Io.To("news").Emit("m", "while reconnecting");
+
+        var again = await node.WaitForAsync("a", "connect", timeout: Long, from: from);
+        Assert.True(again.GetProperty("recovered").GetBoolean(), again.GetRawText());
+        Assert.Equal(id, again.GetProperty("id").GetString());
+        await node.WaitForAsync("a", "recv", m => m.GetProperty("args")[0].GetString() == "while reconnecting", Long, from);
+    }
+
+    [Fact]
     public async Task Recovery_works_again_and_again_for_one_client()
     {
         await using var server = await StartAsync();
