@@ -35,6 +35,7 @@ namespace Synapse.Server;
 [JsonSerializable(typeof(NotificationListResponse))]
 [JsonSerializable(typeof(AnnouncementRequest))]
 [JsonSerializable(typeof(AnnouncementResponse))]
+[JsonSerializable(typeof(MemoryDiagnostics))]
 [JsonSerializable(typeof(AuthenticatePayload))]
 [JsonSerializable(typeof(RoomPayload))]
 [JsonSerializable(typeof(SendMessagePayload))]

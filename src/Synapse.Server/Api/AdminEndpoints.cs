@@ -26,6 +26,27 @@ public static class AdminEndpoints
             return TypedResults.Ok(new AnnouncementResponse(message, createdAt));
         });
 
+        // Memory figures for long-running checks (scripts/soak samples them to tell a leak from
+        // the GC's own heap sizing, which RSS alone cannot).
+        group.MapGet("/diagnostics/memory", (HttpContext http) =>
+        {
+            if (!CurrentUser.Get(http).IsAdmin)
+            {
+                return AppError.Forbidden("Only administrators may read diagnostics.").ToHttpResult();
+            }
+
+            var info = GC.GetGCMemoryInfo();
+            using var process = System.Diagnostics.Process.GetCurrentProcess();
+            return TypedResults.Ok(new MemoryDiagnostics(
+                process.WorkingSet64,
+                GC.GetTotalMemory(forceFullCollection: false),
+                info.HeapSizeBytes,
+                info.TotalCommittedBytes,
+                GC.CollectionCount(0),
+                GC.CollectionCount(1),
+                GC.CollectionCount(2)));
+        });
+
         return group;
     }
 }
@@ -35,3 +56,13 @@ public sealed record AnnouncementRequest(string? Message);
 
 /// <summary>The announcement as sent in <c>system:announcement</c>.</summary>
 public sealed record AnnouncementResponse(string Message, DateTimeOffset CreatedAt);
+
+/// <summary><c>GET /api/admin/diagnostics/memory</c>: the process's resident set and the managed heap, in bytes.</summary>
+public sealed record MemoryDiagnostics(
+    long WorkingSetBytes,
+    long ManagedAllocatedBytes,
+    long GcHeapSizeBytes,
+    long GcCommittedBytes,
+    int Gen0Collections,
+    int Gen1Collections,
+    int Gen2Collections);
