@@ -31,4 +31,19 @@ public sealed class AdminApiTests(ServerFixture fixture) : IClassFixture<ServerF
         (await Server.PostAsync("/api/admin/announcements", new { message = " " }, fixture.Admin.AccessToken)).AssertError(400, "VALIDATION_ERROR");
         (await Server.PostAsync("/api/admin/announcements", new { message = new string('x', 1001) }, fixture.Admin.AccessToken)).AssertError(400, "VALIDATION_ERROR");
     }
+
+    [Fact]
+    public async Task The_administrator_reads_the_memory_figures()
+    {
+        var response = await Server.GetAsync("/api/admin/diagnostics/memory", fixture.Admin.AccessToken);
+
+        Assert.Equal(200, response.Status);
+        Assert.True(response.Body.GetProperty("workingSetBytes").GetInt64() > 0);
+        Assert.True(response.Body.GetProperty("managedAllocatedBytes").GetInt64() > 0);
+        Assert.True(response.Body.GetProperty("gcHeapSizeBytes").GetInt64() >= 0);
+        Assert.True(response.Body.GetProperty("gen2Collections").GetInt32() >= 0);
+
+        var user = await Server.RegisterAsync("curious");
+        (await Server.GetAsync("/api/admin/diagnostics/memory", user.AccessToken)).AssertError(403, "FORBIDDEN");
+    }
 }

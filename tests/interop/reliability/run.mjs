@@ -599,7 +599,7 @@ async function run(o, dir, summary, violations, workers) {
   // --- drain: every client connected, everything sent acknowledged
   log("load over: draining (reconnect everyone, resend what is not acknowledged)");
   const drainStarted = Date.now();
-  const drainTimeoutMs = 120_000;
+  const drainTimeoutMs = Math.max(120_000, Math.min(600_000, o.durationMs / 2));
   const drained = expect("drained");
   workers.forEach((w) => w.send({ type: "drain", timeoutMs: drainTimeoutMs }));
   const drainReplies = await drained;
