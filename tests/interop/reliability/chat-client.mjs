@@ -96,7 +96,7 @@ export class ChatClient {
   /** Connects; resolves when the rooms are joined (or rejects after the timeout). */
   start() {
     const ready = new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.user.userName}: not ready within ${this.config.connectTimeoutMs} ms (connected: ${this.socket.connected}, last error: ${this.lastError})`)), this.config.connectTimeoutMs);
+      const timer = setTimeout(() => reject(new Error(`${this.user.userName}: not ready within ${this.config.connectTimeoutMs} ms (connected: ${this.socket.connected}, last error: ${this.lastError}, rejoin failures: ${this.stats.joinFailures})`)), this.config.connectTimeoutMs);
       this.onFirstReady = () => {
         clearTimeout(timer);
         resolve();

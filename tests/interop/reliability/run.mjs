@@ -10,7 +10,7 @@
 // `RESULT {json}`. Exit code: 0 all checks passed, 1 a check failed, 2 the run could not be set up.
 import { fork, spawn, execFileSync } from "node:child_process";
 import { createServer, connect } from "node:net";
-import { mkdtempSync, rmSync, readFileSync, openSync, mkdirSync } from "node:fs";
+import { mkdtempSync, rmSync, readFileSync, openSync, mkdirSync, existsSync, readdirSync, chmodSync } from "node:fs";
 import { tmpdir, cpus, loadavg, totalmem } from "node:os";
 import { join, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -137,7 +137,7 @@ function freePort() {
   });
 }
 
-function startProcess(name, command, args, logFile, options = {}) {
+function startProcess(name, command, args, logFile, options = {}, stopSignal = "SIGTERM") {
   const out = openSync(logFile, "a");
   const child = spawn(command, args, { stdio: ["ignore", out, out], ...options });
   const proc = { name, child, logFile, exited: false, killedOnPurpose: false, exitInfo: null };
@@ -147,7 +147,7 @@ function startProcess(name, command, args, logFile, options = {}) {
   });
   cleanups.push(() => {
     if (!proc.exited) {
-      child.kill("SIGTERM");
+      child.kill(stopSignal);
     }
   });
   return proc;
@@ -202,23 +202,51 @@ function redisPing(port) {
   });
 }
 
-/** A throwaway PostgreSQL cluster (initdb in the run's folder, trust auth on 127.0.0.1, fsync off). */
+/** PostgreSQL's programs: --pg-bin, SYNAPSE_POSTGRES_BIN, or Debian's newest /usr/lib/postgresql/N/bin. */
+function postgresBin(o) {
+  const configured = o.pgBin ?? process.env.SYNAPSE_POSTGRES_BIN;
+  if (configured) {
+    return configured;
+  }
+
+  const root = "/usr/lib/postgresql";
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, "bin", "initdb"))).sort((a, b) => Number(b) - Number(a)) : [];
+  if (versions.length === 0) {
+    throw new Error("PostgreSQL is not installed (apt-get install postgresql), or pass --pg-bin / set SYNAPSE_POSTGRES_BIN to the directory of initdb and postgres");
+  }
+
+  return join(root, versions[0], "bin");
+}
+
+/**
+ * A throwaway PostgreSQL cluster in the run's folder (trust auth on 127.0.0.1, durability off: nothing
+ * here must outlive the run). PostgreSQL refuses to run as root: as root, it runs as the postgres user.
+ */
 async function startPostgres(o, dir) {
-  const bin = (name) => (o.pgBin ? join(o.pgBin, name) : name);
-  const data = join(dir, "pg");
+  const bin = postgresBin(o);
+  const asUser = process.getuid?.() === 0
+    ? { uid: Number(execFileSync("id", ["-u", "postgres"]).toString().trim()), gid: Number(execFileSync("id", ["-g", "postgres"]).toString().trim()) }
+    : {};
+  const pgDir = join(dir, "pg");
+  mkdirSync(join(pgDir, "socket"), { recursive: true });
+  if (asUser.uid !== undefined) {
+    chmodSync(dir, 0o755);
+    execFileSync("chown", ["-R", `${asUser.uid}:${asUser.gid}`, pgDir]);
+  }
+
+  const data = join(pgDir, "data");
+  execFileSync(join(bin, "initdb"), ["-D", data, "-U", "synapse", "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync", "--no-instructions"],
+    { stdio: "ignore", cwd: pgDir, ...asUser });
   const port = await freePort();
-  execFileSync(bin("initdb"), ["-D", data, "-U", "synapse", "--auth=trust", "-E", "UTF8", "--no-instructions"], { stdio: "ignore" });
-  const socketDir = join(dir, "pg-socket");
-  mkdirSync(socketDir, { recursive: true });
-  const proc = startProcess("postgres", bin("postgres"), [
-    "-D", data, "-p", String(port), "-h", "127.0.0.1", "-k", socketDir,
+  const proc = startProcess("postgres", join(bin, "postgres"), [
+    "-D", data, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", `unix_socket_directories=${join(pgDir, "socket")}`,
     "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200",
-  ], join(dir, "postgres.log"));
+  ], join(dir, "postgres.log"), { cwd: pgDir, ...asUser }, "SIGINT");
   await waitFor("postgres", () => {
-    execFileSync(bin("pg_isready"), ["-h", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
+    execFileSync(join(bin, "pg_isready"), ["-h", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
     return true;
-  }, 30_000, proc);
-  execFileSync(bin("createdb"), ["-h", "127.0.0.1", "-p", String(port), "-U", "synapse", "synapse"], { stdio: "ignore" });
+  }, 60_000, proc);
+  execFileSync(join(bin, "createdb"), ["-h", "127.0.0.1", "-p", String(port), "-U", "synapse", "synapse"], { stdio: "ignore" });
   return { proc, connectionString: `Host=127.0.0.1;Port=${port};Username=synapse;Database=synapse;Maximum Pool Size=50` };
 }
 
@@ -703,7 +731,8 @@ async function run(o, dir, summary, violations, workers) {
     violations.push(`${stats.liveDuplicates} messages were delivered twice on one connection`);
   }
 
-  // 5. Memory: flat after warm-up (judged on the nodes that ran to the end).
+  // 5. Memory: flat after warm-up (soak only: in a chaos run the survivor takes over the killed
+  // node's clients, so its memory is reported, not judged).
   const memory = [];
   nodes.forEach((n, i) => {
     const judged = samples[i].filter((s) => s.t >= o.warmupMs);
@@ -711,7 +740,7 @@ async function run(o, dir, summary, violations, workers) {
     const heap = trend(judged, "heap");
     const all = trend(samples[i], "rss");
     memory.push({ node: n.name, rss, heap, rssFromLoadStart: all, killed: n.proc.killedOnPurpose });
-    if (n.proc.killedOnPurpose) {
+    if (n.proc.killedOnPurpose || o.mode !== "soak") {
       return;
     }
 
