@@ -55,7 +55,7 @@ export class ChatClient {
     this.timers = new Set();
 
     this.stats = {
-      sent: 0, acked: 0, duplicateAcks: 0, resends: 0, ackTimeouts: 0, ackErrors: 0, rateLimited: 0,
+      sent: 0, acked: 0, duplicateAcks: 0, resends: 0, ackTimeouts: 0, ackErrors: 0, rateLimited: 0, serverErrors: 0,
       transportDrops: 0, dropsAfterSend: 0, fullDisconnects: 0, connects: 0, recovered: 0, urlSwitches: 0,
       caughtUp: 0, catchUpRequests: 0, liveDuplicates: 0, joinFailures: 0,
     };
@@ -400,6 +400,14 @@ export class ChatClient {
 
         if (reply?.error?.code === "RATE_LIMITED") {
           this.stats.rateLimited++;
+          this.after(2_000, () => this.retry(clientMessageId, socket));
+          return;
+        }
+
+        if (reply?.error?.code === "INTERNAL_ERROR") {
+          // The server failed to handle it (a transient fault: the store was busy); the client's
+          // answer to that is the same as to a missing ack: try again, same id.
+          this.stats.serverErrors++;
           this.after(2_000, () => this.retry(clientMessageId, socket));
           return;
         }

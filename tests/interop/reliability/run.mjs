@@ -784,7 +784,7 @@ function printSummary(s) {
   lines.push(`machine: ${s.machine.cpus} CPUs, ${s.machine.memoryGiB} GiB; load average before ${s.machine.loadBefore.join(" ")}, after ${s.machine.loadAfter.join(" ")}`);
   if (s.stats) {
     const st = s.stats;
-    lines.push(`messages: ${st.sent} sent, ${s.acknowledged} acknowledged (${st.duplicateAcks} of them as duplicates of an earlier attempt), ${s.stored} stored; resends ${st.resends}, ack timeouts/cut ${st.ackTimeouts}, rate limited ${st.rateLimited}`);
+    lines.push(`messages: ${st.sent} sent, ${s.acknowledged} acknowledged (${st.duplicateAcks} of them as duplicates of an earlier attempt), ${s.stored} stored; resends ${st.resends}, ack timeouts/cut ${st.ackTimeouts}, rate limited ${st.rateLimited}, server errors (retried) ${st.serverErrors}`);
     lines.push(`disruptions: ${st.transportDrops} transport drops, ${st.dropsAfterSend} drops right after a send, ${st.fullDisconnects} full disconnects; ${st.connects - s.clients} reconnections (${st.recovered} recovered), ${st.urlSwitches} moves to another node, ${st.joinFailures} rejoin failures`);
     lines.push(`catch-up: ${st.catchUpRequests} history requests, ${st.caughtUp} messages first seen through them`);
     lines.push(`checks: lost ${s.lost}, stored twice ${s.storedTwice}, stored but never acknowledged ${s.unacknowledged}, missed deliveries ${s.missedDeliveries}, unknown deliveries ${s.unknownDeliveries}, live duplicates ${st.liveDuplicates}`);
