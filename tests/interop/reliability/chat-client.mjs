@@ -120,12 +120,12 @@ export class ChatClient {
     this.phase = "drain";
     this.offlineUntil = 0;
     const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && this.sending) {
       if (!this.socket.connected && !this.socket.active) {
         this.socket.connect();
       }
 
-      if (this.ready) {
+      if (this.ready && this.sending) {
         for (const [clientMessageId, p] of this.pending) {
           if (!p.inflight) {
             this.emitPending(clientMessageId);
@@ -142,6 +142,23 @@ export class ChatClient {
 
     this.violations.push(`${this.user.userName}: not drained within ${timeoutMs} ms (ready=${this.ready}, pending=${this.pending.size})`);
     return false;
+  }
+
+  /**
+   * Stops every send and resend (before the final history is read: nothing may be stored after
+   * it); resolves when no send is in flight any more, answered or timed out.
+   */
+  async freeze() {
+    this.phase = "frozen";
+    this.readyAtFreeze = this.ready;
+    const deadline = Date.now() + this.config.ackTimeoutMs + 5_000;
+    while (Date.now() < deadline && [...this.pending.values()].some((p) => p.inflight)) {
+      await sleep(100);
+    }
+  }
+
+  get sending() {
+    return this.phase === "load" || this.phase === "drain";
   }
 
   stop() {
@@ -211,7 +228,7 @@ export class ChatClient {
 
     // At least once: whatever was not acknowledged goes again, with the same clientMessageId.
     for (const [clientMessageId, p] of this.pending) {
-      if (!p.inflight) {
+      if (!p.inflight && this.sending) {
         this.stats.resends++;
         this.emitPending(clientMessageId);
       }
@@ -429,7 +446,7 @@ export class ChatClient {
   retry(clientMessageId, socket) {
     const p = this.pending.get(clientMessageId);
     // On a new connection, onConnect resends it.
-    if (p && !p.inflight && this.ready && socket === this.socket && this.phase !== "done") {
+    if (p && !p.inflight && this.ready && socket === this.socket && this.sending) {
       this.stats.resends++;
       this.emitPending(clientMessageId);
     }
@@ -505,7 +522,12 @@ export class ChatClient {
 
   /** Compares the client's view with the rooms' final history (room → ids). */
   verify(historyByRoom) {
-    const result = { missing: 0, unknown: 0, samples: [] };
+    const result = { missing: 0, unknown: 0, samples: [], judged: this.readyAtFreeze };
+    if (!this.readyAtFreeze) {
+      // Not connected at the end (it could not drain, which is reported): its view is not complete.
+      return result;
+    }
+
     for (const roomId of this.rooms) {
       const history = historyByRoom[roomId] ?? [];
       const seen = this.seen.get(roomId);

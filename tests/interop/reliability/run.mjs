@@ -637,7 +637,15 @@ async function run(o, dir, summary, violations, workers) {
     violations.push(`${notDrained} clients could not reconnect or get their messages acknowledged within ${drainTimeoutMs / 1000} s`);
   }
 
-  // Broadcasts of the last messages may still be on their way.
+  // Nothing may be stored after the history is read: stop every send and wait for those in flight
+  // to be answered or time out; then the broadcasts of the last messages may still be on their way.
+  const frozen = expect("frozen");
+  workers.forEach((w) => w.send({ type: "freeze" }));
+  const inflight = (await frozen).reduce((a, r) => a + r.inflight, 0);
+  if (inflight > 0) {
+    violations.push(`${inflight} sends were still unanswered ${(config.ackTimeoutMs + 5_000) / 1000} s after the last one`);
+  }
+
   await sleep(3_000);
 
   // --- the checks
@@ -722,6 +730,7 @@ async function run(o, dir, summary, violations, workers) {
 
   // 4. Every client saw every message of its rooms (live or caught up), and nothing else.
   const missing = results.reduce((a, r) => a + r.missing, 0);
+  const unjudged = results.reduce((a, r) => a + r.unjudged, 0);
   const unknown = results.reduce((a, r) => a + r.unknown, 0);
   if (missing > 0 || unknown > 0) {
     violations.push(`clients missed ${missing} deliveries and saw ${unknown} messages that are not in the history; e.g. ${results.flatMap((r) => r.samples).slice(0, 3).join("; ")}`);
@@ -771,6 +780,7 @@ async function run(o, dir, summary, violations, workers) {
     storedTwice,
     unacknowledged,
     missedDeliveries: missing,
+    clientsNotJudgedForDeliveries: unjudged,
     unknownDeliveries: unknown,
     memory,
     samples: samples.map((s) => s.map((x) => [x.t, x.rss, x.heap ?? null])),
@@ -787,7 +797,7 @@ function printSummary(s) {
     lines.push(`messages: ${st.sent} sent, ${s.acknowledged} acknowledged (${st.duplicateAcks} of them as duplicates of an earlier attempt), ${s.stored} stored; resends ${st.resends}, ack timeouts/cut ${st.ackTimeouts}, rate limited ${st.rateLimited}, server errors (retried) ${st.serverErrors}`);
     lines.push(`disruptions: ${st.transportDrops} transport drops, ${st.dropsAfterSend} drops right after a send, ${st.fullDisconnects} full disconnects; ${st.connects - s.clients} reconnections (${st.recovered} recovered), ${st.urlSwitches} moves to another node, ${st.joinFailures} rejoin failures`);
     lines.push(`catch-up: ${st.catchUpRequests} history requests, ${st.caughtUp} messages first seen through them`);
-    lines.push(`checks: lost ${s.lost}, stored twice ${s.storedTwice}, stored but never acknowledged ${s.unacknowledged}, missed deliveries ${s.missedDeliveries}, unknown deliveries ${s.unknownDeliveries}, live duplicates ${st.liveDuplicates}`);
+    lines.push(`checks: lost ${s.lost}, stored twice ${s.storedTwice}, stored but never acknowledged ${s.unacknowledged}, missed deliveries ${s.missedDeliveries} (${s.clientsNotJudgedForDeliveries} clients not connected at the end, not judged), unknown deliveries ${s.unknownDeliveries}, live duplicates ${st.liveDuplicates}`);
     for (const m of s.memory) {
       const f = (t) => (t ? `start ${mib(t.start)}, peak ${mib(t.peak)}, end ${mib(t.end)} MiB, slope ${(t.slopePerMin / 1024 / 1024).toFixed(2)} MiB/min` : "n/a");
       lines.push(`memory ${m.node}${m.killed ? " (killed)" : ""} after ${(s.warmupMs / 1000).toFixed(0)} s warm-up: RSS ${f(m.rss)}; managed heap ${f(m.heap)}`);

@@ -3,6 +3,7 @@
 //   ← {type: "init", clients: [{user, token, rooms, urlIndex}], urls, config, seed}   → {type: "ready"}
 //   ← {type: "load"}                                   clients send and inflict chaos
 //   ← {type: "drain", timeoutMs}                        → {type: "drained", ok}
+//   ← {type: "freeze"}                                  no more sends; → {type: "frozen"} when none is in flight
 //   ← {type: "verify", history: {roomId: [ids]}}        → {type: "result", ...}
 //   ← {type: "stop"}                                    closes every connection and exits
 // and every few seconds → {type: "status", connected, ready, pending, stats}.
@@ -58,15 +59,22 @@ async function drain({ timeoutMs }) {
   send({ type: "drained", ok: results.every(Boolean), notDrained: results.filter((r) => !r).length });
 }
 
+async function freeze() {
+  await Promise.all(clients.map((c) => c.freeze()));
+  send({ type: "frozen", inflight: clients.reduce((n, c) => n + [...c.pending.values()].filter((p) => p.inflight).length, 0) });
+}
+
 function verify({ history }) {
   const violations = [];
   const samples = [];
   let missing = 0;
   let unknown = 0;
+  let unjudged = 0;
   const acked = [];
   for (const c of clients) {
     violations.push(...c.violations);
     const v = c.verify(history);
+    unjudged += v.judged ? 0 : 1;
     missing += v.missing;
     unknown += v.unknown;
     samples.push(...v.samples.slice(0, Math.max(0, 20 - samples.length)));
@@ -75,7 +83,7 @@ function verify({ history }) {
     }
   }
 
-  send({ type: "result", stats: sumStats(), violations, missing, unknown, samples, acked });
+  send({ type: "result", stats: sumStats(), violations, missing, unknown, unjudged, samples, acked });
 }
 
 async function stop() {
@@ -93,6 +101,7 @@ process.on("message", (message) => {
     init: () => init(message),
     load: () => clients.forEach((c) => c.beginLoad()),
     drain: () => drain(message),
+    freeze: () => freeze(),
     verify: () => verify(message),
     stop: () => stop(),
   }[message.type];
