@@ -45,6 +45,10 @@ export class ChatClient {
     this.seen = new Map(rooms.map((r) => [r, new Set()]));
     /** @type {Map<string, {id: string, at: number}[]>} room → recent live arrivals */
     this.arrivals = new Map(rooms.map((r) => [r, []]));
+    /** @type {Map<string, string>} room → the newest message of the last catch-up: everything up to it is known */
+    this.bases = new Map();
+    /** @type {Set<string>} rooms whose arrivals were trimmed */
+    this.truncated = new Set();
     /** @type {Set<string>} ids delivered live on the current connection */
     this.liveThisConnection = new Set();
     /** @type {Map<string, {roomId: string, content: string, inflight: boolean, attempts: number, createdAt: number}>} */
@@ -76,9 +80,7 @@ export class ChatClient {
       autoConnect: false,
       transports,
       auth: { token: this.token },
-      reconnectionDelay: 300,
-      reconnectionDelayMax: 3_000,
-      randomizationFactor: 0.5,
+      // socket.io-client's own defaults for the reconnection delays (1 s doubling to 5 s, ±50%).
       timeout: 20_000,
     });
     socket.on("connect", () => this.onConnect(socket));
@@ -294,23 +296,34 @@ export class ChatClient {
     arrivals.push({ id: message.id, at: Date.now() });
     if (arrivals.length > ARRIVALS_KEPT) {
       arrivals.splice(0, arrivals.length - ARRIVALS_KEPT);
+      this.truncated.add(message.roomId);
     }
   }
 
+  /**
+   * Where to read the history from after a reconnection: a live arrival far enough back (see
+   * CURSOR_BACK_*), else the end of the last catch-up (what the history itself put in order),
+   * else nothing (the whole room: only before the first catch-up).
+   */
   cursorFor(roomId) {
     const arrivals = this.arrivals.get(roomId);
+    const base = this.bases.get(roomId) ?? null;
     if (arrivals.length === 0) {
-      return null;
+      return base;
     }
 
     const newest = arrivals[arrivals.length - 1];
-    let i = Math.max(0, arrivals.length - 1 - CURSOR_BACK_MESSAGES);
-    while (i > 0 && newest.at - arrivals[i].at < CURSOR_BACK_MS) {
+    let i = arrivals.length - 1 - CURSOR_BACK_MESSAGES;
+    while (i >= 0 && newest.at - arrivals[i].at < CURSOR_BACK_MS) {
       i--;
     }
 
-    // Before the oldest arrival kept: read the whole room (the runs' rooms are small enough).
-    return i === 0 && arrivals.length >= ARRIVALS_KEPT ? arrivals[0].id : i === 0 ? null : arrivals[i].id;
+    if (i >= 0) {
+      return arrivals[i].id;
+    }
+
+    // Every arrival kept is recent: the oldest kept is still far enough back when some were dropped.
+    return this.truncated.has(roomId) ? arrivals[0].id : base;
   }
 
   async catchUp(roomId, cursor) {
@@ -324,31 +337,52 @@ export class ChatClient {
       }
     };
 
+    // What arrives live from now on comes after what this catch-up reads (the rooms were joined
+    // first), so the next cursor starts from its end and from the new arrivals.
+    const liveBefore = this.arrivals.get(roomId).length;
+    let newest = null;
     if (cursor) {
       let after = cursor;
-      for (let page = 0; page < 1_000; page++) {
-        const result = await this.history(roomId, `after=${after}&limit=100`);
-        add(result.messages);
-        if (!result.hasMore || result.messages.length === 0) {
-          return;
+      for (let page = 0; ; page++) {
+        if (page >= 1_000) {
+          throw new Error(`catch-up of ${roomId} did not end`);
         }
 
-        after = result.messages[result.messages.length - 1].id;
-      }
+        const result = await this.history(roomId, `after=${after}&limit=100`);
+        add(result.messages);
+        if (result.messages.length > 0) {
+          after = result.messages[result.messages.length - 1].id;
+          newest = after;
+        }
 
-      throw new Error(`catch-up of ${roomId} did not end`);
+        if (!result.hasMore || result.messages.length === 0) {
+          break;
+        }
+      }
+    } else {
+      // Nothing to start from: read the room from its newest page back.
+      let before = null;
+      for (let page = 0; page < 1_000; page++) {
+        const result = await this.history(roomId, `limit=100${before ? `&before=${before}` : ""}`);
+        add(result.messages);
+        if (page === 0 && result.messages.length > 0) {
+          newest = result.messages[0].id;
+        }
+
+        if (!result.hasMore || result.messages.length === 0) {
+          break;
+        }
+
+        before = result.messages[result.messages.length - 1].id;
+      }
     }
 
-    // Nothing seen yet that is old enough to start from: read the room from its newest page back.
-    let before = null;
-    for (let page = 0; page < 1_000; page++) {
-      const result = await this.history(roomId, `limit=100${before ? `&before=${before}` : ""}`);
-      add(result.messages);
-      if (!result.hasMore || result.messages.length === 0) {
-        return;
-      }
-
-      before = result.messages[result.messages.length - 1].id;
+    if (newest) {
+      this.bases.set(roomId, newest);
+      // Arrivals during the catch-up stay (they may be newer than its end); older ones go.
+      const arrivals = this.arrivals.get(roomId);
+      arrivals.splice(0, Math.min(liveBefore, arrivals.length));
+      this.truncated.delete(roomId);
     }
   }
 

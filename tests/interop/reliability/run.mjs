@@ -37,7 +37,10 @@ function usage() {
   --port P                   soak: the port (default: a free one)
   --kill-at F                chaos: when to kill node A, as a fraction of the duration (default 0.4)
   --redis-server PATH        chaos: redis-server (default: from PATH)
-  --pg-bin DIR               chaos: where initdb/pg_ctl are (default: from PATH)
+  --storage sqlite|postgres  chaos: the database both nodes share: one SQLite file in a shared data folder
+                             (default), or a throwaway PostgreSQL cluster (Synapse:Storage:Provider=Postgres)
+  --pg-bin DIR               chaos, postgres: where initdb and postgres are (default: SYNAPSE_POSTGRES_BIN,
+                             or the newest /usr/lib/postgresql/N/bin)
   --setting K=V              extra server setting (repeatable), e.g. Synapse:RateLimits:Messages:PermitLimit=20
   --seed N                   random seed (default: random)
   --keep-data                keep the temporary folder (data, logs)`;
@@ -64,7 +67,7 @@ function parseArgs(argv) {
     mode: "soak", clients: 1000, durationMs: 600_000, roomsPerClient: 2, roomSize: 50,
     sendIntervalMs: 10_000, chaosIntervalMs: 60_000, offlineMaxMs: 5_000, clientsPerWorker: 250,
     warmupMs: null, sampleIntervalMs: 5_000, heapBound: parseBound("1.25,32"), rssBound: parseBound("1.25,64"),
-    port: 0, killAt: 0.4, redisServer: "redis-server", pgBin: null, settings: [], seed: null, keepData: false,
+    port: 0, killAt: 0.4, storage: "sqlite", redisServer: "redis-server", pgBin: null, settings: [], seed: null, keepData: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i];
@@ -94,6 +97,7 @@ function parseArgs(argv) {
       case "--kill-at": o.killAt = Number(value()); break;
       case "--redis-server": o.redisServer = value(); break;
       case "--pg-bin": o.pgBin = value(); break;
+      case "--storage": o.storage = value(); break;
       case "--setting": o.settings.push(value()); break;
       case "--seed": o.seed = Number(value()); break;
       case "--keep-data": o.keepData = true; break;
@@ -104,6 +108,10 @@ function parseArgs(argv) {
 
   if (!o.serverDll) {
     throw new Error("--server-dll is required");
+  }
+
+  if (!["sqlite", "postgres"].includes(o.storage)) {
+    throw new Error(`--storage must be sqlite or postgres, not ${o.storage}`);
   }
 
   if (!["soak", "chaos"].includes(o.mode)) {
@@ -385,7 +393,7 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), `synapse-${o.mode}-`));
   const violations = [];
   const summary = {
-    mode: o.mode, clients: o.clients, durationMs: o.durationMs, seed: o.seed, folder: dir,
+    mode: o.mode, storage: o.mode === "chaos" ? o.storage : "sqlite", clients: o.clients, durationMs: o.durationMs, seed: o.seed, folder: dir,
     machine: { cpus: cpus().length, memoryGiB: +(totalmem() / 2 ** 30).toFixed(1), loadBefore: loadavg().map((l) => +l.toFixed(2)) },
   };
   const workers = [];
@@ -463,11 +471,16 @@ async function run(o, dir, summary, violations, workers) {
     nodes.push(await startNode(o, dir, "synapse", port, settings));
   } else {
     const redis = await startRedis(o, dir);
-    const pg = await startPostgres(o, dir);
-    log(`redis-server at ${redis.connectionString}, PostgreSQL at ${pg.connectionString}`);
     settings["Synapse:Redis:ConnectionString"] = redis.connectionString;
-    settings["Synapse:Storage:Provider"] = "Postgres";
-    settings["Synapse:Storage:ConnectionString"] = pg.connectionString;
+    if (o.storage === "postgres") {
+      const pg = await startPostgres(o, dir);
+      settings["Synapse:Storage:Provider"] = "Postgres";
+      settings["Synapse:Storage:ConnectionString"] = pg.connectionString;
+      log(`redis-server at ${redis.connectionString}, PostgreSQL at ${pg.connectionString}`);
+    } else {
+      log(`redis-server at ${redis.connectionString}, one SQLite database shared by both nodes in ${settings["Synapse:DataDirectory"]}`);
+    }
+
     for (const s of o.settings) {
       const [k, ...v] = s.split("=");
       settings[k] = v.join("=");
@@ -477,7 +490,7 @@ async function run(o, dir, summary, violations, workers) {
     for (const name of ["node-a", "node-b"]) {
       const port = await freePort();
       log(`starting ${name} on port ${port}`);
-      nodes.push(await startNode(o, dir, name, port, { ...settings, "Synapse:DataDirectory": join(dir, name) }));
+      nodes.push(await startNode(o, dir, name, port, settings));
     }
   }
 
