@@ -4,9 +4,9 @@ namespace Synapse.Server.Tests.Reliability;
 
 /// <summary>
 /// The short version of <c>scripts/chaos</c> (docs/RELIABILITY.md, "Chaos"): two Synapse nodes in
-/// their own processes on one redis-server (started by the
-/// harness; the database is one SQLite file both nodes share), 60 official socket.io-client clients given both URLs, chatting across the nodes; one
-/// node is killed with SIGKILL 12 s in, its clients move to the other, catch up and resend.
+/// their own processes on one redis-server and one throwaway PostgreSQL cluster (both started by
+/// the harness), 60 official socket.io-client clients given both URLs, chatting across the nodes;
+/// one node is killed with SIGKILL 12 s in, its clients move to the other, catch up and resend.
 /// </summary>
 [Collection(ReliabilityCollection.Name)]
 public sealed class ChaosTests(ITestOutputHelper output)

@@ -37,8 +37,8 @@ function usage() {
   --port P                   soak: the port (default: a free one)
   --kill-at F                chaos: when to kill node A, as a fraction of the duration (default 0.4)
   --redis-server PATH        chaos: redis-server (default: from PATH)
-  --storage sqlite|postgres  chaos: the database both nodes share: one SQLite file in a shared data folder
-                             (default), or a throwaway PostgreSQL cluster (Synapse:Storage:Provider=Postgres)
+  --storage postgres|sqlite  chaos: the database both nodes share: a throwaway PostgreSQL cluster started
+                             here (default; Synapse:Storage:Provider=Postgres), or one SQLite file in a shared data folder
   --pg-bin DIR               chaos, postgres: where initdb and postgres are (default: SYNAPSE_POSTGRES_BIN,
                              or the newest /usr/lib/postgresql/N/bin)
   --setting K=V              extra server setting (repeatable), e.g. Synapse:RateLimits:Messages:PermitLimit=20
@@ -67,7 +67,7 @@ function parseArgs(argv) {
     mode: "soak", clients: 1000, durationMs: 600_000, roomsPerClient: 2, roomSize: 50,
     sendIntervalMs: 10_000, chaosIntervalMs: 60_000, offlineMaxMs: 5_000, clientsPerWorker: 250,
     warmupMs: null, sampleIntervalMs: 5_000, heapBound: parseBound("1.25,32"), rssBound: parseBound("1.25,64"),
-    port: 0, killAt: 0.4, storage: "sqlite", redisServer: "redis-server", pgBin: null, settings: [], seed: null, keepData: false,
+    port: 0, killAt: 0.4, storage: "postgres", redisServer: "redis-server", pgBin: null, settings: [], seed: null, keepData: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i];
