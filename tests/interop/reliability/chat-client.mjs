@@ -6,12 +6,14 @@
 import { io } from "socket.io-client";
 import { randomUUID } from "node:crypto";
 
-// How far back the catch-up starts: broadcasts of concurrent sends may arrive in another order
-// than the history's, so the newest message seen is not a safe cursor. Start from a message that
-// arrived this many messages, and at least this long, before the newest one, and dedupe by id.
-const CURSOR_BACK_MESSAGES = 32;
-const CURSOR_BACK_MS = 5_000;
-const ARRIVALS_KEPT = 256;
+// How far back the catch-up starts. The newest message known is not a safe cursor: broadcasts of
+// concurrent sends may arrive in another order than the history's, and with PostgreSQL a message
+// can commit after one with a later position (its transaction took longer), so a read may show
+// the later one first. Start from a message known this many messages earlier and created at least
+// this long before the newest one known, and dedupe by id.
+const CURSOR_BACK_MESSAGES = 64;
+const CURSOR_BACK_MS = 10_000;
+const ARRIVALS_KEPT = 512;
 
 export class ChatClient {
   /**
@@ -43,10 +45,8 @@ export class ChatClient {
 
     /** @type {Map<string, Set<string>>} room → ids seen (live or caught up) */
     this.seen = new Map(rooms.map((r) => [r, new Set()]));
-    /** @type {Map<string, {id: string, at: number}[]>} room → recent live arrivals */
+    /** @type {Map<string, {id: string, at: number}[]>} room → the latest messages known (live or read), in the order learnt */
     this.arrivals = new Map(rooms.map((r) => [r, []]));
-    /** @type {Map<string, string>} room → the newest message of the last catch-up: everything up to it is known */
-    this.bases = new Map();
     /** @type {Set<string>} rooms whose arrivals were trimmed */
     this.truncated = new Set();
     /** @type {Set<string>} ids delivered live on the current connection */
@@ -292,38 +292,38 @@ export class ChatClient {
 
     this.liveThisConnection.add(message.id);
     seen.add(message.id);
-    const arrivals = this.arrivals.get(message.roomId);
-    arrivals.push({ id: message.id, at: Date.now() });
-    if (arrivals.length > ARRIVALS_KEPT) {
-      arrivals.splice(0, arrivals.length - ARRIVALS_KEPT);
-      this.truncated.add(message.roomId);
-    }
+    this.remember(message);
   }
 
-  /**
-   * Where to read the history from after a reconnection: a live arrival far enough back (see
-   * CURSOR_BACK_*), else the end of the last catch-up (what the history itself put in order),
-   * else nothing (the whole room: only before the first catch-up).
-   */
+  /** Where to read the history from after a reconnection; null: the whole room. */
   cursorFor(roomId) {
-    const arrivals = this.arrivals.get(roomId);
-    const base = this.bases.get(roomId) ?? null;
-    if (arrivals.length === 0) {
-      return base;
+    const known = this.arrivals.get(roomId);
+    if (known.length === 0) {
+      return null;
     }
 
-    const newest = arrivals[arrivals.length - 1];
-    let i = arrivals.length - 1 - CURSOR_BACK_MESSAGES;
-    while (i >= 0 && newest.at - arrivals[i].at < CURSOR_BACK_MS) {
+    const newest = Math.max(...known.slice(-CURSOR_BACK_MESSAGES).map((k) => k.at));
+    let i = known.length - 1 - CURSOR_BACK_MESSAGES;
+    while (i >= 0 && newest - known[i].at < CURSOR_BACK_MS) {
       i--;
     }
 
     if (i >= 0) {
-      return arrivals[i].id;
+      return known[i].id;
     }
 
-    // Every arrival kept is recent: the oldest kept is still far enough back when some were dropped.
-    return this.truncated.has(roomId) ? arrivals[0].id : base;
+    // Everything kept is recent: the oldest kept is still far enough back when some were dropped.
+    return this.truncated.has(roomId) ? known[0].id : null;
+  }
+
+  /** Remembers a message as known (live or read), with the server's creation time. */
+  remember(message) {
+    const known = this.arrivals.get(message.roomId);
+    known.push({ id: message.id, at: Date.parse(message.createdAt) });
+    if (known.length > ARRIVALS_KEPT) {
+      known.splice(0, known.length - ARRIVALS_KEPT);
+      this.truncated.add(message.roomId);
+    }
   }
 
   async catchUp(roomId, cursor) {
@@ -333,57 +333,41 @@ export class ChatClient {
         if (!seen.has(m.id)) {
           seen.add(m.id);
           this.stats.caughtUp++;
+          this.remember(m);
         }
       }
     };
 
-    // What arrives live from now on comes after what this catch-up reads (the rooms were joined
-    // first), so the next cursor starts from its end and from the new arrivals.
-    const liveBefore = this.arrivals.get(roomId).length;
-    let newest = null;
     if (cursor) {
       let after = cursor;
-      for (let page = 0; ; page++) {
-        if (page >= 1_000) {
-          throw new Error(`catch-up of ${roomId} did not end`);
-        }
-
+      for (let page = 0; page < 1_000; page++) {
         const result = await this.history(roomId, `after=${after}&limit=100`);
         add(result.messages);
-        if (result.messages.length > 0) {
-          after = result.messages[result.messages.length - 1].id;
-          newest = after;
-        }
-
         if (!result.hasMore || result.messages.length === 0) {
-          break;
-        }
-      }
-    } else {
-      // Nothing to start from: read the room from its newest page back.
-      let before = null;
-      for (let page = 0; page < 1_000; page++) {
-        const result = await this.history(roomId, `limit=100${before ? `&before=${before}` : ""}`);
-        add(result.messages);
-        if (page === 0 && result.messages.length > 0) {
-          newest = result.messages[0].id;
+          return;
         }
 
-        if (!result.hasMore || result.messages.length === 0) {
-          break;
-        }
-
-        before = result.messages[result.messages.length - 1].id;
+        after = result.messages[result.messages.length - 1].id;
       }
+
+      throw new Error(`catch-up of ${roomId} did not end`);
     }
 
-    if (newest) {
-      this.bases.set(roomId, newest);
-      // Arrivals during the catch-up stay (they may be newer than its end); older ones go.
-      const arrivals = this.arrivals.get(roomId);
-      arrivals.splice(0, Math.min(liveBefore, arrivals.length));
-      this.truncated.delete(roomId);
+    // Nothing known to start from: read the room from its newest page back (oldest first, so that
+    // what is remembered keeps the history's order).
+    const pages = [];
+    let before = null;
+    for (let page = 0; page < 1_000; page++) {
+      const result = await this.history(roomId, `limit=100${before ? `&before=${before}` : ""}`);
+      pages.push(result.messages);
+      if (!result.hasMore || result.messages.length === 0) {
+        break;
+      }
+
+      before = result.messages[result.messages.length - 1].id;
     }
+
+    add(pages.flat().reverse());
   }
 
   async history(roomId, query) {
