@@ -200,6 +200,11 @@ internal sealed partial class Client
     private void OnClosed(EngineSocket conn, string reason, Exception? error)
     {
         Interlocked.Exchange(ref _connectTimer, null)?.Dispose();
+        if (reason == EngineCloseReason.SendBufferFull)
+        {
+            _server.Metrics.SendBufferFull();
+        }
+
         foreach (var socket in Snapshot())
         {
             socket.OnClose(reason);

@@ -19,4 +19,11 @@ public static class DisconnectReason
     public const string ParseError = "parse error";
     /// <summary>The server closed the connection.</summary>
     public const string ForcedClose = "forced close";
+    /// <summary>
+    /// The client fell too far behind what the server sends it (it stopped reading, or reads too
+    /// slowly): its send buffer reached <see cref="Engine.EngineIOOptions.MaxSendBufferSize"/> or
+    /// <see cref="Engine.EngineIOOptions.MaxSendBufferPackets"/>, and the connection was dropped
+    /// rather than let it grow. Synapse's addition: Node's server has no such limit nor reason.
+    /// </summary>
+    public const string SendBufferFull = "send buffer full";
 }

@@ -38,6 +38,7 @@ public sealed class SocketIOServer : IAsyncDisposable
         Encoder = new SocketIOPacketEncoder(Options.JsonSerializerOptions);
         Engine = new EngineServer(Microsoft.Extensions.Options.Options.Create(Options.Engine), _loggerFactory);
         Engine.Connection += conn => _ = new Client(this, conn, _clientLogger);
+        Engine.ConnectionError += (_, code, _) => Metrics.ConnectionRefused(code);
         Sockets = Of("/");
     }
 

@@ -19,6 +19,8 @@ public sealed class SocketIOMetrics : IDisposable
     private readonly Counter<long> _bytesSent;
     private readonly Counter<long> _broadcasts;
     private readonly Counter<long> _volatileDropped;
+    private readonly Counter<long> _sendBufferFull;
+    private readonly Counter<long> _connectionsRefused;
 
     /// <summary>Creates the instruments.</summary>
     public SocketIOMetrics(IMeterFactory? meterFactory = null)
@@ -31,6 +33,8 @@ public sealed class SocketIOMetrics : IDisposable
         _bytesSent = _meter.CreateCounter<long>("socketio.bytes.sent", unit: "By", description: "Encoded packet bytes queued to clients.");
         _broadcasts = _meter.CreateCounter<long>("socketio.broadcasts", description: "Broadcasts started.");
         _volatileDropped = _meter.CreateCounter<long>("socketio.packets.volatile_dropped", description: "Volatile packets dropped for busy clients.");
+        _sendBufferFull = _meter.CreateCounter<long>("socketio.connections.send_buffer_full", description: "Connections closed because they fell too far behind (MaxSendBufferSize or MaxSendBufferPackets).");
+        _connectionsRefused = _meter.CreateCounter<long>("socketio.connections.refused", description: "Engine.IO requests refused, tagged with the error code (server_full, too_many_requests, ...).");
     }
 
     /// <summary>Whether anyone listens to the per-packet instruments (skips the byte count otherwise).</summary>
@@ -53,6 +57,24 @@ public sealed class SocketIOMetrics : IDisposable
     internal void Broadcast() => _broadcasts.Add(1);
 
     internal void VolatileDropped() => _volatileDropped.Add(1);
+
+    internal void SendBufferFull() => _sendBufferFull.Add(1);
+
+    internal void ConnectionRefused(Engine.EngineErrorCode code) =>
+        _connectionsRefused.Add(1, new KeyValuePair<string, object?>("error.code", ErrorCodeTag(code)));
+
+    private static string ErrorCodeTag(Engine.EngineErrorCode code) => code switch
+    {
+        Engine.EngineErrorCode.UnknownTransport => "unknown_transport",
+        Engine.EngineErrorCode.UnknownSid => "unknown_sid",
+        Engine.EngineErrorCode.BadHandshakeMethod => "bad_handshake_method",
+        Engine.EngineErrorCode.BadRequest => "bad_request",
+        Engine.EngineErrorCode.Forbidden => "forbidden",
+        Engine.EngineErrorCode.UnsupportedProtocolVersion => "unsupported_protocol_version",
+        Engine.EngineErrorCode.ServerFull => "server_full",
+        Engine.EngineErrorCode.TooManyRequests => "too_many_requests",
+        _ => "other",
+    };
 
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();

@@ -15,4 +15,10 @@ public static class EngineCloseReason
     public const string ParseError = "parse error";
     /// <summary>The server is shutting down.</summary>
     public const string ServerShuttingDown = "server shutting down";
+    /// <summary>
+    /// The client fell more than <see cref="EngineIOOptions.MaxSendBufferSize"/> bytes (or
+    /// <see cref="EngineIOOptions.MaxSendBufferPackets"/> packets) behind: it stopped reading, or
+    /// reads slower than it is sent to. Synapse's addition: Node queues without bound.
+    /// </summary>
+    public const string SendBufferFull = "send buffer full";
 }

@@ -15,4 +15,14 @@ public enum EngineErrorCode
     Forbidden = 4,
     /// <summary>An <c>EIO</c> other than 4.</summary>
     UnsupportedProtocolVersion = 5,
+    /// <summary>
+    /// <see cref="EngineIOOptions.MaxConnections"/> sessions are open already (HTTP 503).
+    /// Synapse's addition: the protocol defines no code for it.
+    /// </summary>
+    ServerFull = 6,
+    /// <summary>
+    /// The client's address started more than <see cref="EngineIOOptions.MaxConnectionAttemptsPerIpPerSecond"/>
+    /// handshakes in the last second (HTTP 429). Synapse's addition: the protocol defines no code for it.
+    /// </summary>
+    TooManyRequests = 7,
 }

@@ -54,4 +54,76 @@ public sealed class EngineIOOptions
 
     /// <summary>How long a closing long-polling session waits for a GET to deliver its close packet. Node: 30 s.</summary>
     public TimeSpan PollingCloseTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Most bytes that may wait to be sent to one client: queued, plus the batch being written. A
+    /// client that falls this far behind (it stopped reading, or reads slower than it is sent to) is
+    /// closed with <see cref="EngineCloseReason.SendBufferFull"/> instead of growing the server's
+    /// memory. A single packet larger than the limit is still sent when nothing else is waiting.
+    /// Default 10,000,000 (10 MB). Not in Node, which queues without bound.
+    /// </summary>
+    public long MaxSendBufferSize
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            field = value;
+        }
+    } = 10_000_000;
+
+    /// <summary>
+    /// Most packets that may wait to be sent to one client (see <see cref="MaxSendBufferSize"/>),
+    /// which bounds the cost of a flood of small packets. Default 10,000. Not in Node.
+    /// </summary>
+    public int MaxSendBufferPackets
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            field = value;
+        }
+    } = 10_000;
+
+    /// <summary>
+    /// Most sessions open at once; a handshake beyond it is refused with HTTP 503 and
+    /// <see cref="EngineErrorCode.ServerFull"/> (a WebSocket is refused before the upgrade).
+    /// Null for no limit. Default 10,000. Not in Node.
+    /// </summary>
+    public int? MaxConnections
+    {
+        get;
+        set
+        {
+            if (value is { } limit)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+            }
+
+            field = value;
+        }
+    } = 10_000;
+
+    /// <summary>
+    /// Most handshakes one client address may start per second, as a token bucket that holds one
+    /// second's worth (bursts up to the limit, then the limit per second). Beyond it the handshake
+    /// is refused with HTTP 429 and <see cref="EngineErrorCode.TooManyRequests"/>. IPv6 addresses
+    /// count per /64 network, which one host usually owns whole. Behind a reverse proxy, make the
+    /// client's address visible (<c>UseForwardedHeaders</c>) or every client shares the proxy's.
+    /// Null for no limit. Default 100. Not in Node.
+    /// </summary>
+    public int? MaxConnectionAttemptsPerIpPerSecond
+    {
+        get;
+        set
+        {
+            if (value is { } limit)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+            }
+
+            field = value;
+        }
+    } = 100;
 }

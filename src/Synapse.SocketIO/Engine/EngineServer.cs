@@ -263,7 +263,7 @@ public sealed partial class EngineServer
         try
         {
             var (input, output) = await WebSocketHandshake.AcceptAsync(context, accept);
-            await websocket.RunAsync(socket, input, output, probing: true);
+            await websocket.RunAsync(context, socket, input, output, probing: true);
         }
         finally
         {
@@ -301,7 +301,7 @@ public sealed partial class EngineServer
             var (input, output) = await WebSocketHandshake.AcceptAsync(context, accept!);
             var websocket = new WebSocketTransport(this);
             var socket = Open(id, handshake, websocket, logger, upgrades: []);
-            await websocket.RunAsync(socket, input, output, probing: false);
+            await websocket.RunAsync(context, socket, input, output, probing: false);
             return;
         }
 

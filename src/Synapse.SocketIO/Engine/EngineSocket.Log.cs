@@ -11,5 +11,8 @@ public sealed partial class EngineSocket
 
         [LoggerMessage(2, LogLevel.Debug, "Engine.IO session {Sid} closed: {Reason}.")]
         public static partial void SessionClosed(ILogger logger, string sid, string reason);
+
+        [LoggerMessage(3, LogLevel.Warning, "Engine.IO session {Sid} is closed: it fell {Packets} packets ({Bytes} bytes) behind (send buffer full).")]
+        public static partial void SendBufferFull(ILogger logger, string sid, int packets, long bytes);
     }
 }

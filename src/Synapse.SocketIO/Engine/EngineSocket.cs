@@ -6,7 +6,9 @@ namespace Synapse.SocketIO.Engine;
 /// <summary>
 /// One Engine.IO session: a client known by its session id, reachable over whichever transport it
 /// uses now. <see cref="Send(EnginePacket)"/> never blocks and may be called from any thread; the
-/// packets queue up and the transport writes everything queued in one go.
+/// packets queue up and the transport writes everything queued in one go. The queue is bounded
+/// (<see cref="EngineIOOptions.MaxSendBufferSize"/>, <see cref="EngineIOOptions.MaxSendBufferPackets"/>):
+/// a client that falls further behind is closed with <see cref="EngineCloseReason.SendBufferFull"/>.
 /// </summary>
 public sealed partial class EngineSocket
 {
@@ -15,6 +17,9 @@ public sealed partial class EngineSocket
     private readonly ILogger _logger;
     private readonly Timer _heartbeat;
     private List<EnginePacket> _writeBuffer = new();
+    // What waits for the client: the queue plus the batch a transport is writing. Under _sync.
+    private long _pendingBytes;
+    private int _pendingPackets;
     private EngineTransport _transport;
     private EngineReadyState _state = EngineReadyState.Open;
     private HeartbeatPhase _phase;
@@ -80,7 +85,11 @@ public sealed partial class EngineSocket
     /// <summary>Raised when the client answers a ping.</summary>
     public event Action<EngineSocket>? Heartbeat;
 
-    /// <summary>Queues a packet. Dropped silently once the session is closing or closed.</summary>
+    /// <summary>
+    /// Queues a packet. Dropped silently once the session is closing or closed. If the client is
+    /// already too far behind, the session is closed with <see cref="EngineCloseReason.SendBufferFull"/>
+    /// (on another thread: the caller may be iterating over a room this client is about to leave).
+    /// </summary>
     public void Send(EnginePacket packet)
     {
         ArgumentNullException.ThrowIfNull(packet);
@@ -92,8 +101,15 @@ public sealed partial class EngineSocket
                 return;
             }
 
-            _writeBuffer.Add(packet);
-            transport = _transport;
+            if (WouldOverflow(1, packet.Encoded.Length))
+            {
+                transport = Overflow();
+            }
+            else
+            {
+                Enqueue(packet);
+                transport = _transport;
+            }
         }
 
         transport.Wake();
@@ -113,12 +129,25 @@ public sealed partial class EngineSocket
                 return;
             }
 
+            long bytes = 0;
             for (var i = 0; i < packets.Count; i++)
             {
-                _writeBuffer.Add(packets[i]);
+                bytes += packets[i].Encoded.Length;
             }
 
-            transport = _transport;
+            if (WouldOverflow(packets.Count, bytes))
+            {
+                transport = Overflow();
+            }
+            else
+            {
+                for (var i = 0; i < packets.Count; i++)
+                {
+                    Enqueue(packets[i]);
+                }
+
+                transport = _transport;
+            }
         }
 
         transport.Wake();
@@ -170,14 +199,30 @@ public sealed partial class EngineSocket
         }
     }
 
-    /// <summary>Whether a packet sent now would go out at once rather than wait in the queue.</summary>
+    /// <summary>
+    /// Whether a packet sent now would go out at once rather than wait: nothing queued, nothing
+    /// being written (a WebSocket busy with a batch, a poll response under way) and a transport
+    /// that can write. Volatile packets are dropped otherwise.
+    /// </summary>
     internal bool CanWriteNow
     {
         get
         {
             lock (_sync)
             {
-                return _state == EngineReadyState.Open && _writeBuffer.Count == 0 && _transport.IsWritable;
+                return _state == EngineReadyState.Open && _pendingPackets == 0 && _transport.IsWritable;
+            }
+        }
+    }
+
+    /// <summary>Bytes waiting for the client: queued, plus the batch being written.</summary>
+    internal long PendingBytes
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _pendingBytes;
             }
         }
     }
@@ -190,7 +235,7 @@ public sealed partial class EngineSocket
     {
         lock (_sync)
         {
-            _writeBuffer.Add(EnginePacket.Text(EnginePacketType.Open, handshakeJson));
+            Enqueue(EnginePacket.Text(EnginePacketType.Open, handshakeJson));
             Schedule(HeartbeatPhase.WaitingToPing, _server.Options.PingInterval);
         }
     }
@@ -212,7 +257,7 @@ public sealed partial class EngineSocket
             {
                 // Long-polling can only tell the client with a close packet in a GET response;
                 // give the client PollingCloseTimeout to come and fetch it.
-                _writeBuffer.Add(EnginePacket.Close);
+                Enqueue(EnginePacket.Close);
                 Schedule(HeartbeatPhase.Closing, _server.Options.PollingCloseTimeout);
             }
         }
@@ -242,8 +287,24 @@ public sealed partial class EngineSocket
         }
     }
 
-    internal void OnBatchWritten()
+    /// <summary>A transport wrote <paramref name="batch"/> (taken with <see cref="TryTakeBatch"/>) to the connection.</summary>
+    internal void OnBatchWritten(List<EnginePacket> batch)
     {
+        lock (_sync)
+        {
+            if (_state != EngineReadyState.Closed)
+            {
+                long bytes = 0;
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    bytes += batch[i].Encoded.Length;
+                }
+
+                _pendingBytes = Math.Max(0, _pendingBytes - bytes);
+                _pendingPackets = Math.Max(0, _pendingPackets - batch.Count);
+            }
+        }
+
         var handler = Drained;
         if (handler is not null && QueuedPackets == 0)
         {
@@ -370,7 +431,9 @@ public sealed partial class EngineSocket
             if (_state == EngineReadyState.Closing)
             {
                 // The polling close packet is meaningless on WebSocket: the frame-level close replaces it.
-                _writeBuffer.RemoveAll(static p => ReferenceEquals(p, EnginePacket.Close));
+                var removed = _writeBuffer.RemoveAll(static p => ReferenceEquals(p, EnginePacket.Close));
+                _pendingPackets -= removed;
+                _pendingBytes -= removed * EnginePacket.Close.Encoded.Length;
             }
         }
 
@@ -417,6 +480,8 @@ public sealed partial class EngineSocket
 
             _state = EngineReadyState.Closed;
             _writeBuffer.Clear();
+            _pendingBytes = 0;
+            _pendingPackets = 0;
             _heartbeat.Dispose();
             _upgradeTimer?.Dispose();
             _upgradeTimer = null;
@@ -441,6 +506,43 @@ public sealed partial class EngineSocket
                 Log.HandlerFailed(_logger, Id, "close", ex);
             }
         }
+    }
+
+    // Callers hold _sync.
+    private void Enqueue(EnginePacket packet)
+    {
+        _writeBuffer.Add(packet);
+        _pendingBytes += packet.Encoded.Length;
+        _pendingPackets++;
+    }
+
+    // Callers hold _sync. Whatever the limits, one packet (or group) goes out when nothing else waits.
+    private bool WouldOverflow(int packets, long bytes)
+    {
+        var options = _server.Options;
+        return _pendingPackets > 0
+            && (_pendingBytes + bytes > options.MaxSendBufferSize || _pendingPackets + packets > options.MaxSendBufferPackets);
+    }
+
+    // Callers hold _sync (and _state is Open). Frees the queue at once and stops taking packets;
+    // the close itself runs on the thread pool, because the caller may be a broadcast iterating
+    // over a room that closing this session would change.
+    private EngineTransport Overflow()
+    {
+        Log.SendBufferFull(_logger, Id, _pendingPackets, _pendingBytes);
+        _writeBuffer.Clear();
+        _state = EngineReadyState.Closing;
+        _closeReason = EngineCloseReason.SendBufferFull;
+        ThreadPool.UnsafeQueueUserWorkItem(static socket => socket.CloseOverflowed(), this, preferLocal: false);
+        return _transport;
+    }
+
+    private void CloseOverflowed()
+    {
+        var transport = CurrentTransport;
+        OnClose(EngineCloseReason.SendBufferFull);
+        // The transport may be stuck writing to a client that does not read: cut the connection.
+        transport.Abort();
     }
 
     // Callers hold _sync. One timer per session, re-armed in place: no allocation per tick.
@@ -469,7 +571,7 @@ public sealed partial class EngineSocket
             {
                 if (_state == EngineReadyState.Open)
                 {
-                    _writeBuffer.Add(EnginePacket.Ping);
+                    Enqueue(EnginePacket.Ping);
                 }
 
                 Schedule(HeartbeatPhase.WaitingForPong, _server.Options.PingTimeout);

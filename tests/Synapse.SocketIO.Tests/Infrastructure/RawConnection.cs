@@ -67,10 +67,18 @@ public sealed class RawConnection : IAsyncDisposable
     /// <summary>The connection's stream.</summary>
     public NetworkStream Stream => _stream;
 
-    /// <summary>Opens a TCP connection to the host and port of <paramref name="baseUri"/>.</summary>
-    public static async Task<RawConnection> ConnectAsync(Uri baseUri)
+    /// <summary>
+    /// Opens a TCP connection to the host and port of <paramref name="baseUri"/>; a small
+    /// <paramref name="receiveBufferSize"/> makes a client that stops reading push back on the server sooner.
+    /// </summary>
+    public static async Task<RawConnection> ConnectAsync(Uri baseUri, int? receiveBufferSize = null)
     {
         var client = new TcpClient { NoDelay = true };
+        if (receiveBufferSize is { } size)
+        {
+            client.ReceiveBufferSize = size;
+        }
+
         await client.ConnectAsync(baseUri.Host, baseUri.Port);
         return new RawConnection(client, baseUri);
     }

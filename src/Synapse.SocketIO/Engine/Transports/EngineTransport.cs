@@ -21,4 +21,10 @@ internal abstract class EngineTransport
     /// client asked for (it needs no close packet) from one the server decided.
     /// </summary>
     public abstract void Shutdown(bool clientInitiated);
+
+    /// <summary>
+    /// The session was closed because the client does not keep up: end the transport even if a
+    /// write to the client is stuck (by dropping the connection).
+    /// </summary>
+    public virtual void Abort() => Shutdown(clientInitiated: false);
 }

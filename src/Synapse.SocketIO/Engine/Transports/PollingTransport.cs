@@ -25,6 +25,7 @@ internal sealed class PollingTransport : EngineTransport
     private bool _postPending;
     private bool _shutdown;
     private bool _shutdownByClient;
+    private HttpContext? _writing;
 
     public PollingTransport(EngineServer server) => _server = server;
 
@@ -50,6 +51,19 @@ internal sealed class PollingTransport : EngineTransport
         }
 
         _signal.Set();
+    }
+
+    public override void Abort()
+    {
+        HttpContext? writing;
+        lock (_gate)
+        {
+            writing = _writing;
+        }
+
+        Shutdown(clientInitiated: false);
+        // A response stuck on a client that does not read would hold its payload: drop it.
+        writing?.Abort();
     }
 
     public async Task HandleGetAsync(HttpContext context)
@@ -94,20 +108,22 @@ internal sealed class PollingTransport : EngineTransport
                     var closing = _batch.Contains(EnginePacket.Close);
                     try
                     {
+                        SetWriting(context);
                         await WritePayloadAsync(context, _batch);
+                        if (!closing)
+                        {
+                            _socket.OnBatchWritten(_batch);
+                        }
                     }
                     finally
                     {
+                        SetWriting(null);
                         _batch.Clear();
                     }
 
                     if (closing)
                     {
                         _socket.OnCloseDelivered();
-                    }
-                    else
-                    {
-                        _socket.OnBatchWritten();
                     }
 
                     return;
@@ -139,6 +155,14 @@ internal sealed class PollingTransport : EngineTransport
             {
                 _getPending = false;
             }
+        }
+    }
+
+    private void SetWriting(HttpContext? context)
+    {
+        lock (_gate)
+        {
+            _writing = context;
         }
     }
 

@@ -3,8 +3,8 @@ using System.Buffers;
 namespace Synapse.SocketIO.Engine.Transports;
 
 /// <summary>
-/// Collects a batch of frames in one pooled buffer and hands it to the upgraded connection's
-/// stream in a single write. Kestrel's stream copies into its own output pipe anyway, so a
+/// Collects frames in one pooled buffer and hands them to the upgraded connection's stream in a
+/// single write; a large payload is written straight from its own memory instead of being copied. Kestrel's stream copies into its own output pipe anyway, so a
 /// PipeWriter of ours in between would only add a second buffer and a second flush per batch.
 /// The buffer goes back to the pool after each write: an idle connection holds none.
 /// </summary>
@@ -15,6 +15,16 @@ internal sealed class StreamFrameWriter(Stream stream) : IBufferWriter<byte>
     private int _written;
 
     public void Advance(int count) => _written += count;
+
+    /// <summary>Bytes collected and not yet written.</summary>
+    public int Buffered => _written;
+
+    /// <summary>Writes what was collected, then <paramref name="data"/> as it is (no copy into the buffer).</summary>
+    public async ValueTask WriteDirectAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        await FlushAsync(cancellationToken);
+        await stream.WriteAsync(data, cancellationToken);
+    }
 
     public Memory<byte> GetMemory(int sizeHint = 0)
     {

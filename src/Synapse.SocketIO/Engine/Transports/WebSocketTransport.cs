@@ -9,7 +9,8 @@ namespace Synapse.SocketIO.Engine.Transports;
 /// <summary>
 /// The WebSocket transport, framed by hand on Kestrel's upgraded connection: it reads frames
 /// straight out of the connection's pipe and writes each batch of queued packets as consecutive
-/// frames followed by a single flush.
+/// frames, flushed every <see cref="FlushThreshold"/> bytes (large payloads go to the connection
+/// as they are, without a copy), so a batch costs no buffer of its own size.
 /// </summary>
 internal sealed class WebSocketTransport : EngineTransport
 {
@@ -18,7 +19,11 @@ internal sealed class WebSocketTransport : EngineTransport
     private const ushort InvalidPayload = 1007;
     private const ushort MessageTooBig = 1009;
 
+    // Small frames are gathered up to this size per write; larger payloads are written directly.
+    private const int FlushThreshold = 64 * 1024;
+
     private readonly EngineServer _server;
+    private Microsoft.AspNetCore.Http.HttpContext? _context;
     private PipeReader _input = null!;
     private StreamFrameWriter _output = null!;
     private readonly Internal.AsyncSignal _signal = new();
@@ -45,9 +50,17 @@ internal sealed class WebSocketTransport : EngineTransport
 
     public override void Shutdown(bool clientInitiated) => RequestClose(NormalClosure, null, null);
 
-    /// <summary>Runs the transport until the connection ends; <paramref name="probing"/> for an upgrade.</summary>
-    public async Task RunAsync(EngineSocket socket, PipeReader input, StreamFrameWriter output, bool probing)
+    public override void Abort()
     {
+        RequestClose(NormalClosure, EngineCloseReason.SendBufferFull, null);
+        // A client that stopped reading never lets the pending write finish, nor a close frame out.
+        _context?.Abort();
+    }
+
+    /// <summary>Runs the transport until the connection ends; <paramref name="probing"/> for an upgrade.</summary>
+    public async Task RunAsync(Microsoft.AspNetCore.Http.HttpContext context, EngineSocket socket, PipeReader input, StreamFrameWriter output, bool probing)
+    {
+        _context = context;
         _input = input;
         _output = output;
         _socket = socket;
@@ -353,12 +366,7 @@ internal sealed class WebSocketTransport : EngineTransport
                     var batch = !close && !_probing && _socket.TryTakeBatch(this, ref _batch);
                     if (batch)
                     {
-                        foreach (var packet in _batch)
-                        {
-                            WriteFrame(packet.IsBinary ? WebSocketOpcode.Binary : WebSocketOpcode.Text, packet.Encoded.Span);
-                        }
-
-                        _batch.Clear();
+                        await WriteBatchAsync();
                         wrote = true;
                     }
 
@@ -368,7 +376,8 @@ internal sealed class WebSocketTransport : EngineTransport
                         await _output.FlushAsync();
                         if (batch)
                         {
-                            _socket.OnBatchWritten();
+                            _socket.OnBatchWritten(_batch);
+                            _batch.Clear();
                         }
 
                         continue;
@@ -395,6 +404,27 @@ internal sealed class WebSocketTransport : EngineTransport
         {
             RequestClose(NormalClosure, EngineCloseReason.TransportError, ex);
             _input.CancelPendingRead();
+        }
+    }
+
+    private async Task WriteBatchAsync()
+    {
+        foreach (var packet in _batch)
+        {
+            var opcode = packet.IsBinary ? WebSocketOpcode.Binary : WebSocketOpcode.Text;
+            var payload = packet.Encoded;
+            if (payload.Length >= FlushThreshold)
+            {
+                WriteFrameHeader(_output, opcode, payload.Length);
+                await _output.WriteDirectAsync(payload);
+                continue;
+            }
+
+            WriteFrame(opcode, payload.Span);
+            if (_output.Buffered >= FlushThreshold)
+            {
+                await _output.FlushAsync();
+            }
         }
     }
 
@@ -439,8 +469,13 @@ internal sealed class WebSocketTransport : EngineTransport
 
     private static void WriteFrame(StreamFrameWriter output, WebSocketOpcode opcode, ReadOnlySpan<byte> payload)
     {
-        var header = output.GetSpan(WebSocketFrameHeader.MaxServerHeaderLength);
-        output.Advance(WebSocketFrameHeader.WriteServerHeader(header, opcode, payload.Length));
+        WriteFrameHeader(output, opcode, payload.Length);
         output.Write(payload);
+    }
+
+    private static void WriteFrameHeader(StreamFrameWriter output, WebSocketOpcode opcode, int payloadLength)
+    {
+        var header = output.GetSpan(WebSocketFrameHeader.MaxServerHeaderLength);
+        output.Advance(WebSocketFrameHeader.WriteServerHeader(header, opcode, payloadLength));
     }
 }
