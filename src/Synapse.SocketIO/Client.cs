@@ -18,6 +18,7 @@ internal sealed partial class Client
     private readonly ILogger _logger;
     private readonly Dictionary<string, Socket> _namespaces = new(StringComparer.Ordinal);
     private Timer? _connectTimer;
+    private int _connecting;
 
     public Client(SocketIOServer server, EngineSocket conn, ILogger logger)
     {
@@ -158,7 +159,16 @@ internal sealed partial class Client
 
         if (socket is null && packet.Type == SocketIOPacketType.Connect)
         {
-            _ = ConnectAsync(packet.Namespace, packet.Payload ?? EmptyAuth);
+            if (TryBeginConnect())
+            {
+                _ = ConnectAsync(packet.Namespace, packet.Payload ?? EmptyAuth);
+            }
+            else
+            {
+                // Only this namespace is refused; the connection and its other sockets go on.
+                Log.TooManyNamespaces(_logger, Conn.Id, packet.Namespace);
+                Write(_server.Encoder.EncodeConnectError(packet.Namespace, SocketIOServer.TooManyNamespacesMessage), false);
+            }
         }
         else if (socket is not null && packet.Type is not (SocketIOPacketType.Connect or SocketIOPacketType.ConnectError))
         {
@@ -177,6 +187,24 @@ internal sealed partial class Client
         && payload[0] is { ValueKind: JsonValueKind.String } name
         && Internal.ReservedEvents.Contains(name.GetString()!);
 
+    /// <summary>Counts a CONNECT under way against <see cref="SocketIOOptions.MaxNamespacesPerConnection"/>, joined namespaces included.</summary>
+    private bool TryBeginConnect()
+    {
+        int joined;
+        lock (_namespaces)
+        {
+            joined = _namespaces.Count;
+        }
+
+        if (joined + Volatile.Read(ref _connecting) >= _server.Options.MaxNamespacesPerConnection)
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _connecting);
+        return true;
+    }
+
     private async Task ConnectAsync(string name, JsonElement auth)
     {
         try
@@ -194,6 +222,10 @@ internal sealed partial class Client
         {
             Log.ConnectFailed(_logger, Conn.Id, name, ex);
             Write(_server.Encoder.EncodeConnectError(name, "Internal server error"), false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _connecting);
         }
     }
 
@@ -226,5 +258,8 @@ internal sealed partial class Client
 
         [LoggerMessage(4, LogLevel.Error, "Connecting {Sid} to namespace {Namespace} failed.")]
         public static partial void ConnectFailed(ILogger logger, string sid, string @namespace, Exception exception);
+
+        [LoggerMessage(5, LogLevel.Debug, "Connection {Sid} asked for namespace {Namespace} beyond MaxNamespacesPerConnection; refused.")]
+        public static partial void TooManyNamespaces(ILogger logger, string sid, string @namespace);
     }
 }

@@ -48,6 +48,18 @@ public sealed class SocketIOOptions
     /// <summary>Compression of long-polling responses.</summary>
     public EngineHttpCompressionOptions? HttpCompression { get => Engine.HttpCompression; set => Engine.HttpCompression = value; }
 
+    /// <summary>Most bytes waiting to be sent to one client before it is dropped. Default 10 MB.</summary>
+    public long MaxSendBufferSize { get => Engine.MaxSendBufferSize; set => Engine.MaxSendBufferSize = value; }
+
+    /// <summary>Most packets waiting to be sent to one client before it is dropped. Default 10,000.</summary>
+    public int MaxSendBufferPackets { get => Engine.MaxSendBufferPackets; set => Engine.MaxSendBufferPackets = value; }
+
+    /// <summary>Most Engine.IO connections open at once (HTTP 503 beyond); null for no limit. Default 10,000.</summary>
+    public int? MaxConnections { get => Engine.MaxConnections; set => Engine.MaxConnections = value; }
+
+    /// <summary>Most handshakes per client address per second (HTTP 429 beyond); null for no limit. Default 100.</summary>
+    public int? MaxConnectionAttemptsPerIpPerSecond { get => Engine.MaxConnectionAttemptsPerIpPerSecond; set => Engine.MaxConnectionAttemptsPerIpPerSecond = value; }
+
     /// <summary>How long a connection may stay without joining a namespace. Default 45 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromMilliseconds(45000);
 
@@ -71,6 +83,21 @@ public sealed class SocketIOOptions
     /// replies carry a private session id and recoverable packets an offset.
     /// </summary>
     public ConnectionStateRecoveryOptions? ConnectionStateRecovery { get; set; }
+
+    /// <summary>
+    /// Most namespaces one connection may join (CONNECTs still under way included). A CONNECT
+    /// beyond it is answered with a CONNECT_ERROR whose message is <c>"Too many namespaces"</c>;
+    /// the connection and its other namespaces are not affected. Default 100. Not in Node.
+    /// </summary>
+    public int MaxNamespacesPerConnection
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            field = value;
+        }
+    } = 100;
 
     /// <summary>Creates each namespace's adapter; null uses <see cref="InMemoryAdapter"/>.</summary>
     public Func<Namespace, Adapter>? AdapterFactory { get; set; }

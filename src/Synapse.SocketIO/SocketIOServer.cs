@@ -42,6 +42,9 @@ public sealed class SocketIOServer : IAsyncDisposable
         Sockets = Of("/");
     }
 
+    /// <summary>The CONNECT_ERROR message for a namespace beyond <see cref="SocketIOOptions.MaxNamespacesPerConnection"/>.</summary>
+    public const string TooManyNamespacesMessage = "Too many namespaces";
+
     /// <summary>The options in force.</summary>
     public SocketIOOptions Options { get; }
 

@@ -26,6 +26,9 @@ builder.Services.AddSocketIO(o =>
     o.PingTimeout = TimeSpan.FromMilliseconds(20000);
     o.MaxHttpBufferSize = 1_000_000;
     o.ServeClient = false;
+    // The load generator opens thousands of connections from one address, thousands per second.
+    o.MaxConnections = null;
+    o.MaxConnectionAttemptsPerIpPerSecond = null;
 });
 if (redis is not null)
 {

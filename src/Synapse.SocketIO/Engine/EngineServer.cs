@@ -19,7 +19,10 @@ public sealed partial class EngineServer
     private readonly ConcurrentDictionary<string, EngineSocket> _clients = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly ConnectionRateLimiter? _rateLimiter;
     private TaskCompletionSource? _drained;
+    // Open sessions plus handshakes under way that hold a slot (MaxConnections).
+    private int _sessionSlots;
 
     /// <summary>Creates a server with the given options.</summary>
     public EngineServer(IOptions<EngineIOOptions> options, ILoggerFactory? loggerFactory = null)
@@ -27,6 +30,10 @@ public sealed partial class EngineServer
         Options = options.Value;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger<EngineServer>();
+        if (Options.MaxConnectionAttemptsPerIpPerSecond is { } rate)
+        {
+            _rateLimiter = new ConnectionRateLimiter(rate);
+        }
     }
 
     /// <summary>The options in force.</summary>
@@ -90,19 +97,45 @@ public sealed partial class EngineServer
             return;
         }
 
-        if (Options.AllowRequest is { } allow && !await allow(context))
+        // The limits come before AllowRequest, which may be costly (authentication, a database).
+        if (_rateLimiter is not null && !_rateLimiter.TryAcquire(context.Connection.RemoteIpAddress))
         {
-            await RefuseAsync(context, EngineErrorCode.Forbidden);
+            context.Response.Headers.RetryAfter = "1";
+            await RefuseAsync(context, EngineErrorCode.TooManyRequests);
             return;
         }
 
-        if (query["EIO"].ToString() != "4")
+        if (!TryReserveSessionSlot())
         {
-            await RefuseAsync(context, EngineErrorCode.UnsupportedProtocolVersion);
+            await RefuseAsync(context, EngineErrorCode.ServerFull);
             return;
         }
 
-        await HandshakeAsync(context, isWebSocket);
+        var handedOver = false;
+        try
+        {
+            if (Options.AllowRequest is { } allow && !await allow(context))
+            {
+                await RefuseAsync(context, EngineErrorCode.Forbidden);
+                return;
+            }
+
+            if (query["EIO"].ToString() != "4")
+            {
+                await RefuseAsync(context, EngineErrorCode.UnsupportedProtocolVersion);
+                return;
+            }
+
+            handedOver = true;
+            await HandshakeAsync(context, isWebSocket);
+        }
+        finally
+        {
+            if (!handedOver)
+            {
+                ReleaseSessionSlot();
+            }
+        }
     }
 
     /// <summary>
@@ -147,12 +180,30 @@ public sealed partial class EngineServer
 
     internal void Remove(EngineSocket socket)
     {
-        _clients.TryRemove(new KeyValuePair<string, EngineSocket>(socket.Id, socket));
+        if (_clients.TryRemove(new KeyValuePair<string, EngineSocket>(socket.Id, socket)))
+        {
+            ReleaseSessionSlot();
+        }
+
         if (_clients.IsEmpty)
         {
             Volatile.Read(ref _drained)?.TrySetResult();
         }
     }
+
+    private bool TryReserveSessionSlot()
+    {
+        var slots = Interlocked.Increment(ref _sessionSlots);
+        if (Options.MaxConnections is { } max && slots > max)
+        {
+            Interlocked.Decrement(ref _sessionSlots);
+            return false;
+        }
+
+        return true;
+    }
+
+    private void ReleaseSessionSlot() => Interlocked.Decrement(ref _sessionSlots);
 
     internal static Task WriteErrorAsync(HttpContext context, EngineErrorCode code, string? message = null)
     {
@@ -162,7 +213,13 @@ public sealed partial class EngineServer
             return Task.CompletedTask;
         }
 
-        response.StatusCode = code == EngineErrorCode.Forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status400BadRequest;
+        response.StatusCode = code switch
+        {
+            EngineErrorCode.Forbidden => StatusCodes.Status403Forbidden,
+            EngineErrorCode.ServerFull => StatusCodes.Status503ServiceUnavailable,
+            EngineErrorCode.TooManyRequests => StatusCodes.Status429TooManyRequests,
+            _ => StatusCodes.Status400BadRequest,
+        };
         response.ContentType = "application/json";
         var body = JsonSerializer.SerializeToUtf8Bytes(new EngineErrorBody((int)code, message ?? Message(code)), EngineJsonContext.Default.EngineErrorBody);
         response.ContentLength = body.Length;
@@ -176,6 +233,8 @@ public sealed partial class EngineServer
         EngineErrorCode.BadHandshakeMethod => "Bad handshake method",
         EngineErrorCode.Forbidden => "Forbidden",
         EngineErrorCode.UnsupportedProtocolVersion => "Unsupported protocol version",
+        EngineErrorCode.ServerFull => "Server full",
+        EngineErrorCode.TooManyRequests => "Too many connection attempts",
         _ => "Bad request",
     };
 
@@ -271,7 +330,24 @@ public sealed partial class EngineServer
         }
     }
 
+    /// <summary>Opens a session; the caller reserved its slot, which this releases if no session opens.</summary>
     private async Task HandshakeAsync(HttpContext context, bool isWebSocket)
+    {
+        var opened = false;
+        try
+        {
+            await HandshakeCoreAsync(context, isWebSocket, () => opened = true);
+        }
+        finally
+        {
+            if (!opened)
+            {
+                ReleaseSessionSlot();
+            }
+        }
+    }
+
+    private async Task HandshakeCoreAsync(HttpContext context, bool isWebSocket, Action onOpened)
     {
         string? accept = null;
         if (isWebSocket && !WebSocketHandshake.IsValid(context, out accept))
@@ -301,12 +377,14 @@ public sealed partial class EngineServer
             var (input, output) = await WebSocketHandshake.AcceptAsync(context, accept!);
             var websocket = new WebSocketTransport(this);
             var socket = Open(id, handshake, websocket, logger, upgrades: []);
+            onOpened();
             await websocket.RunAsync(context, socket, input, output, probing: false);
             return;
         }
 
         var polling = new PollingTransport(this);
         var pollingSocket = Open(id, handshake, polling, logger, upgrades: Options.AllowUpgrades && Options.Transports.HasFlag(EngineTransports.WebSocket) ? ["websocket"] : []);
+        onOpened();
         polling.Attach(pollingSocket);
         await polling.HandleGetAsync(context);
     }
