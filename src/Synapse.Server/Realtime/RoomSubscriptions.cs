@@ -5,12 +5,24 @@ namespace Synapse.Server.Realtime;
 /// <summary>Questions about which of a user's sockets are subscribed to a room.</summary>
 internal static class RoomSubscriptions
 {
-    /// <summary>Whether another socket of the user (not <paramref name="exceptSocketId"/>) is in the Socket.IO room.</summary>
+    /// <summary>
+    /// Whether another socket of the user (not <paramref name="exceptSocketId"/>) is in the
+    /// Socket.IO room, on any node: with the Redis adapter the other nodes are asked. If they
+    /// cannot answer (Redis unreachable), this node's sockets decide.
+    /// </summary>
     public static async Task<bool> HasOtherSocketInAsync(SocketIOServer io, string userId, string room, string exceptSocketId)
     {
-        var adapter = io.Sockets.Adapter;
-        var socketIds = await adapter.SocketsAsync(new HashSet<string>(StringComparer.Ordinal) { RoomNames.User(userId) });
-        return socketIds.Any(id => id != exceptSocketId && (adapter.SocketRooms(id)?.Contains(room) ?? false));
+        try
+        {
+            var sockets = await io.In(RoomNames.User(userId)).FetchSocketsAsync();
+            return sockets.Any(s => s.Id != exceptSocketId && s.Rooms.Contains(room));
+        }
+        catch (TimeoutException)
+        {
+            var adapter = io.Sockets.Adapter;
+            var socketIds = await adapter.SocketsAsync(new HashSet<string>(StringComparer.Ordinal) { RoomNames.User(userId) });
+            return socketIds.Any(id => id != exceptSocketId && (adapter.SocketRooms(id)?.Contains(room) ?? false));
+        }
     }
 
     /// <summary>

@@ -78,6 +78,29 @@ public sealed class ClusterChatTests(SynapseCluster cluster) : ClusterTest(clust
     }
 
     [Fact]
+    public async Task Joining_and_leaving_with_tabs_on_both_nodes_is_announced_once()
+    {
+        var alice = await A.RegisterAsync("alice");
+        var bob = await A.RegisterAsync("bob");
+        var room = await A.CreateRoomAsync(bob, isPrivate: false);
+        var b = await ConnectAsync(A.BaseUri, bob, "bob");
+        await JoinAsync(b, room);
+        var tabOnA = await ConnectAsync(A.BaseUri, alice, "alice-a");
+        var tabOnB = await ConnectAsync(B.BaseUri, alice, "alice-b");
+
+        await JoinAsync(tabOnB, room);
+        await b.WaitForEventAsync("user:joined-room", User(alice));
+        await JoinAsync(tabOnA, room);
+        await tabOnB.EmitExpectingSuccessAsync("room:leave", new { roomId = room });
+        await b.SyncAsync();
+        b.AssertNone("user:joined-room");
+        b.AssertNone("user:left-room");
+
+        await tabOnA.EmitExpectingSuccessAsync("room:leave", new { roomId = room });
+        await b.WaitForEventAsync("user:left-room", User(alice));
+    }
+
+    [Fact]
     public async Task A_call_between_users_on_different_nodes()
     {
         var alice = await A.RegisterAsync("alice");
