@@ -3,9 +3,9 @@ using Synapse.Server.Tests.Infrastructure;
 namespace Synapse.Server.Tests.Cluster;
 
 /// <summary>
-/// A Synapse cluster for tests: one real <c>redis-server</c>, one shared database and two nodes
-/// (<see cref="A"/> and <see cref="B"/>, in-process, each on its own ephemeral port with the Redis
-/// adapter). Tests may start more nodes (<see cref="StartNodeAsync"/>, <see cref="StartProcessAsync"/>).
+/// A Synapse cluster for tests: one real <c>redis-server</c>, one PostgreSQL database shared by
+/// every node (and one token-signing key), and two nodes (<see cref="A"/> and <see cref="B"/>,
+/// in-process, each on its own ephemeral port and data folder, with the Redis adapter). Tests may start more nodes (<see cref="StartNodeAsync"/>, <see cref="StartProcessAsync"/>).
 /// Heartbeats are fast (every 250 ms, given up after 2 s) so that dead nodes are found quickly.
 /// </summary>
 public sealed class SynapseCluster : IAsyncLifetime
@@ -22,8 +22,14 @@ public sealed class SynapseCluster : IAsyncLifetime
     /// <summary>The Redis server.</summary>
     public RedisServer Redis { get; private set; } = null!;
 
-    /// <summary>The data folder every node shares (the database and the token-signing key).</summary>
-    public string DataDirectory { get; } = SynapseServer.NewDataDirectory();
+    /// <summary>The PostgreSQL server.</summary>
+    public PostgresServer Postgres { get; private set; } = null!;
+
+    /// <summary>The connection string of the database every node shares.</summary>
+    public string DatabaseConnectionString { get; private set; } = null!;
+
+    /// <summary>The token-signing key every node shares (each accepts the others' access tokens).</summary>
+    public string SigningKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
     /// <summary>The first node.</summary>
     public SynapseServer A { get; private set; } = null!;
@@ -34,6 +40,9 @@ public sealed class SynapseCluster : IAsyncLifetime
     /// <summary>The settings that make a node a member of this cluster.</summary>
     public IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
     {
+        ["Synapse:Storage:Provider"] = "Postgres",
+        ["Synapse:Storage:ConnectionString"] = DatabaseConnectionString,
+        ["Synapse:Auth:SigningKey"] = SigningKey,
         ["Synapse:Redis:ConnectionString"] = Redis.ConnectionString,
         ["Synapse:Redis:HeartbeatInterval"] = HeartbeatInterval.ToString("c"),
         ["Synapse:Redis:NodeTimeout"] = NodeTimeout.ToString("c"),
@@ -43,10 +52,12 @@ public sealed class SynapseCluster : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Redis = await RedisServer.StartAsync();
+        Postgres = await PostgresServer.StartAsync();
+        DatabaseConnectionString = await Postgres.CreateDatabaseAsync("cluster");
 
-        // One after the other: the first creates the database and the signing key the second reuses.
-        A = await SynapseServer.StartAsync(DataDirectory, Settings);
-        B = await SynapseServer.StartAsync(DataDirectory, Settings);
+        // One after the other: the first applies the database's migrations.
+        A = await SynapseServer.StartAsync(settings: Settings);
+        B = await SynapseServer.StartAsync(settings: Settings);
     }
 
     /// <summary>Starts another in-process node of the cluster (stopped with the cluster unless the test stops it).</summary>
@@ -58,7 +69,7 @@ public sealed class SynapseCluster : IAsyncLifetime
             all[key] = value;
         }
 
-        var node = await SynapseServer.StartAsync(DataDirectory, all);
+        var node = await SynapseServer.StartAsync(settings: all);
         _extraNodes.Add(node);
         return node;
     }
@@ -66,7 +77,7 @@ public sealed class SynapseCluster : IAsyncLifetime
     /// <summary>Starts a node of the cluster in a process of its own (which a test can kill).</summary>
     public async Task<SynapseProcess> StartProcessAsync()
     {
-        var process = await SynapseProcess.StartAsync(DataDirectory, Settings);
+        var process = await SynapseProcess.StartAsync(Settings);
         _processes.Add(process);
         return process;
     }
@@ -99,12 +110,9 @@ public sealed class SynapseCluster : IAsyncLifetime
             await Redis.DisposeAsync();
         }
 
-        try
+        if (Postgres is not null)
         {
-            Directory.Delete(DataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
+            await Postgres.DisposeAsync();
         }
     }
 }

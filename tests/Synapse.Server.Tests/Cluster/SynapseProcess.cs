@@ -13,14 +13,21 @@ public sealed partial class SynapseProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly List<string> _output = [];
 
-    private SynapseProcess(Process process) => _process = process;
+    private readonly string _dataDirectory;
+
+    private SynapseProcess(Process process, string dataDirectory)
+    {
+        _process = process;
+        _dataDirectory = dataDirectory;
+    }
 
     /// <summary><c>http://127.0.0.1:PORT/</c>.</summary>
     public Uri BaseUri { get; private set; } = null!;
 
     /// <summary>Starts the node and waits until it listens.</summary>
-    public static async Task<SynapseProcess> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string> settings)
+    public static async Task<SynapseProcess> StartAsync(IReadOnlyDictionary<string, string> settings)
     {
+        var dataDirectory = Infrastructure.SynapseServer.NewDataDirectory();
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -44,7 +51,7 @@ public sealed partial class SynapseProcess : IAsyncDisposable
         }
 
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        var node = new SynapseProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start."));
+        var node = new SynapseProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start."), dataDirectory);
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         void OnLine(string? line)
         {
@@ -109,6 +116,13 @@ public sealed partial class SynapseProcess : IAsyncDisposable
     {
         await KillAsync();
         _process.Dispose();
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
     }
 
     [GeneratedRegex(@"Synapse listening on (http://127\.0\.0\.1:\d+)")]
