@@ -39,6 +39,7 @@ export class ChatClient {
     this.ready = false; // connected, rooms joined and caught up
     this.firstReady = null;
     this.lastError = null;
+    this.connectErrors = 0; // failed connection attempts since the last disconnect
     this.everConnected = false;
     this.disconnectedSince = null;
     this.offlineUntil = 0; // a deliberate full disconnect: stay offline until then
@@ -87,6 +88,7 @@ export class ChatClient {
     socket.on("disconnect", () => this.onDisconnect(socket));
     socket.on("connect_error", (error) => {
       this.lastError = error?.message;
+      this.connectErrors++;
       if (socket === this.socket && this.disconnectedSince === null) {
         this.disconnectedSince = Date.now();
       }
@@ -244,6 +246,7 @@ export class ChatClient {
 
     this.ready = false;
     this.disconnectedSince = Date.now();
+    this.connectErrors = 0;
   }
 
   /** Every second: reconnect after a deliberate offline spell; move to the next server when this one does not come back. */
@@ -259,13 +262,16 @@ export class ChatClient {
     }
 
     const tryingSince = this.disconnectedSince === null ? null : Math.max(this.disconnectedSince, this.offlineUntil);
-    if (this.urls.length > 1 && tryingSince !== null && now - tryingSince > this.config.switchAfterMs) {
+    // A node that is down refuses at once: move after two failed attempts (not merely a slow
+    // reconnection, whose back-off alone can exceed the delay).
+    if (this.urls.length > 1 && tryingSince !== null && now - tryingSince > this.config.switchAfterMs && this.connectErrors >= 2) {
       this.stats.urlSwitches++;
       const old = this.socket;
       old.removeAllListeners();
       old.disconnect();
       this.urlIndex++;
       this.disconnectedSince = now;
+      this.connectErrors = 0;
       this.socket = this.createSocket();
       this.socket.connect();
     }
