@@ -45,7 +45,41 @@ public abstract partial class RedisAdapterBase
     private bool RecoveryEnabled => RecoveryOptions is not null;
 
     /// <inheritdoc />
-    public override string? LatestOffset => RecoveryEnabled ? Volatile.Read(ref _latestOffset) : null;
+    /// <remarks>
+    /// Asks the stream: this node does not hear of packets for rooms it has no member in. If Redis
+    /// cannot answer, the newest offset this node saw.
+    /// </remarks>
+    public override async Task<string?> LatestOffsetAsync()
+    {
+        if (!RecoveryEnabled)
+        {
+            return null;
+        }
+
+        try
+        {
+            var info = await Factory.Publisher.ExecuteAsync("XINFO", "STREAM", RecoveryStreamKey);
+            var items = info.Items ?? [];
+            for (var i = 0; i + 1 < items.Length; i += 2)
+            {
+                if (items[i].IsString("last-generated-id"u8) && items[i + 1].Text is { } id)
+                {
+                    ObserveOffset(id);
+                    return id;
+                }
+            }
+        }
+        catch (RedisServerException)
+        {
+            // No stream yet: nothing was logged.
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or TimeoutException or ObjectDisposedException)
+        {
+            Log.RecoveryFailed(Logger, Namespace.Name, "reading the stream's last offset", ex);
+        }
+
+        return Volatile.Read(ref _latestOffset);
+    }
 
     private string SessionKey(string pid) => Options.Key + "-session#" + Namespace.Name + "#" + pid;
 

@@ -41,6 +41,7 @@ public sealed partial class Socket
     // Connection state recovery: where this socket starts missing packets when its client has
     // processed none (persisted with the session), and the session it was restored from.
     private string? _recoveryOffset;
+    private Task<string?>? _recoveryOffsetTask;
     private readonly PersistedSession? _restored;
 
     internal Socket(Namespace nsp, Client client, JsonElement auth, ILogger logger, PersistedSession? restored = null)
@@ -370,7 +371,7 @@ public sealed partial class Socket
         JoinLocal([Id]);
         if (Pid is not null && !Recovered)
         {
-            _recoveryOffset = Namespace.Adapter.LatestOffset;
+            _recoveryOffsetTask = Namespace.Adapter.LatestOffsetAsync();
         }
 
         _client.Write(Server.Encoder.EncodeConnect(Namespace.Name, new ConnectReply(Id, Pid)), false);
@@ -456,7 +457,7 @@ public sealed partial class Socket
             if (Pid is not null && RecoverableReasons.Contains(reason))
             {
                 var rooms = Namespace.Adapter.SocketRooms(Id) ?? NoRooms;
-                _ = PersistAsync(new PersistedSession(Id, Pid, [.. rooms], Data) { Offset = _recoveryOffset });
+                _ = PersistAsync(new PersistedSession(Id, Pid, [.. rooms], Data) { Offset = _recoveryOffset }, _recoveryOffsetTask);
             }
         }
 
@@ -518,10 +519,15 @@ public sealed partial class Socket
         }
     }
 
-    private async Task PersistAsync(PersistedSession session)
+    private async Task PersistAsync(PersistedSession session, Task<string?>? offset = null)
     {
         try
         {
+            if (session.Offset is null && offset is not null)
+            {
+                session = session with { Offset = await offset };
+            }
+
             await Namespace.Adapter.PersistSessionAsync(session);
         }
         catch (Exception ex)

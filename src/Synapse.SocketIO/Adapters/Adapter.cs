@@ -84,10 +84,11 @@ public abstract class Adapter : IAsyncDisposable
     public virtual Task<int> ServerCountAsync() => Task.FromResult(1);
 
     /// <summary>
-    /// The offset of the newest recoverable packet this node knows of, or null if none: where a
-    /// socket that connects now starts missing packets. Null when recovery is not supported.
+    /// The offset of the newest recoverable packet logged (by any node), or null when recovery is
+    /// not supported: where a socket that connects now starts missing packets. Asked once the
+    /// socket is registered, so that any later packet reaches it live.
     /// </summary>
-    public virtual string? LatestOffset => null;
+    public virtual Task<string?> LatestOffsetAsync() => Task.FromResult<string?>(null);
 
     /// <summary>
     /// Keeps the state of a socket that disconnected unexpectedly, for the recovery window (Node's

@@ -31,7 +31,7 @@ public class InMemoryAdapter : Adapter
     protected virtual bool KeepsRecoveryStateInMemory => true;
 
     /// <inheritdoc />
-    public override string? LatestOffset => _recovery?.LatestOffset;
+    public override Task<string?> LatestOffsetAsync() => Task.FromResult(_recovery?.LatestOffset);
 
     /// <inheritdoc />
     public override Task PersistSessionAsync(PersistedSession session)

@@ -135,6 +135,35 @@ public sealed class RecoveryClusterTests(RedisFixture redis)
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
+    public async Task A_client_that_had_received_no_event_recovers_on_the_other_node_without_older_packets(bool sharded)
+    {
+        var (a, b, driver) = await StartAsync(redis.Server, sharded, TimeSpan.FromSeconds(60), nameof(A_client_that_had_received_no_event_recovers_on_the_other_node_without_older_packets));
+        await using var nodeA = a;
+        await using var nodeB = b;
+        await using var _ = driver;
+
+        // Packets logged before the client connected are not missed ones.
+        var other = await b.ConnectAsync(driver, "other", ["room1"]);
+        b.Io.To("room1").Emit("m", "old");
+        await driver.WaitForAsync("other", "recv", m => m.GetProperty("args")[0].GetString() == "old", Long);
+
+        var id = await a.ConnectAsync(driver, "c", ["room1"]);
+        var (pid, offset) = await DropAsync(driver, "c", a, id);
+        Assert.Null(offset);
+        b.Io.To("room1").Emit("m", "missed");
+
+        var connect = await ResumeAsync(driver, "c-on-b", b, pid, offset);
+        Assert.True(connect.GetProperty("recovered").GetBoolean(), connect.GetRawText());
+        Assert.Equal(id, connect.GetProperty("id").GetString());
+        await driver.WaitForAsync("c-on-b", "recv", m => m.GetProperty("args")[0].GetString() == "missed", Long);
+        await driver.BarrierAsync();
+        Assert.Equal(["missed"], Texts(driver, "c-on-b"));
+        Assert.NotEqual(id, other);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
     public async Task A_session_not_recovered_in_time_expires_on_the_node_that_kept_it(bool sharded)
     {
         var (a, b, driver) = await StartAsync(redis.Server, sharded, TimeSpan.FromMilliseconds(800), nameof(A_session_not_recovered_in_time_expires_on_the_node_that_kept_it));
