@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Synapse.Server.Auth;
 using Synapse.Server.Domain;
 using Synapse.Server.Realtime.Contracts;
@@ -24,6 +25,7 @@ public sealed partial class RealtimeGateway
     private readonly CallHandlers _calls;
     private readonly ILogger<RealtimeGateway> _logger;
     private readonly ISocketEventHandlers[] _handlers;
+    private readonly ConcurrentDictionary<Task, byte> _cleanUps = new();
 
     /// <summary>Creates the gateway and listens to presence changes decided elsewhere in the cluster.</summary>
     public RealtimeGateway(
@@ -106,7 +108,7 @@ public sealed partial class RealtimeGateway
         // the counting (SocketSession.Counted).
         var counting = _presence.ConnectAsync(session).AsTask();
         session.Counted = counting;
-        socket.Disconnected += (closed, reason) => _ = OnDisconnectedAsync(session, reason);
+        socket.Disconnected += (closed, reason) => Track(OnDisconnectedAsync(session, reason));
         if (!socket.Connected)
         {
             await OnDisconnectedAsync(session, DisconnectReason.TransportClose);
@@ -122,6 +124,26 @@ public sealed partial class RealtimeGateway
         {
             Log.LifecycleFailed(_logger, socket.Id, "connect", ex);
         }
+    }
+
+    /// <summary>
+    /// Waits (up to <paramref name="timeout"/>) for the disconnect clean-ups under way: at shutdown
+    /// the offline announcements must go out before Redis and the adapter are closed.
+    /// </summary>
+    public async Task DrainAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        await Task.WhenAll(_cleanUps.Keys).WaitAsync(timeout, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    private void Track(Task cleanUp)
+    {
+        if (cleanUp.IsCompleted)
+        {
+            return;
+        }
+
+        _cleanUps.TryAdd(cleanUp, 0);
+        cleanUp.ContinueWith(static (t, state) => ((ConcurrentDictionary<Task, byte>)state!).TryRemove(t, out _), _cleanUps, TaskScheduler.Default);
     }
 
     private async Task OnDisconnectedAsync(SocketSession session, string reason)

@@ -38,6 +38,10 @@ public static class RealtimeServiceCollectionExtensions
         services.AddSingleton<ISocketEventHandlers>(sp => sp.GetRequiredService<NotificationHandlers>());
 
         services.AddSingleton<RealtimeGateway>();
+
+        // Registered after the cluster's presence store and before Socket.IO's shutdown service:
+        // stops after the connections are closed and before presence leaves the cluster.
+        services.AddHostedService<RealtimeShutdownService>();
         return services;
     }
 }

@@ -18,6 +18,8 @@ public sealed class NodeFailureTests(SynapseCluster cluster, ITestOutputHelper o
         await ConnectAsync(leaving.BaseUri, carol, "carol");
         await a.WaitForEventAsync("user:online", User(carol));
 
+        // The node leaves the cluster as it stops (it removes its own heartbeat and counts), so the
+        // offline can only come from its own clean-up: nobody sweeps it later.
         await leaving.StopAsync();
 
         await a.WaitForEventAsync("user:offline", User(carol), TimeSpan.FromSeconds(15));
@@ -65,5 +67,38 @@ public sealed class NodeFailureTests(SynapseCluster cluster, ITestOutputHelper o
         await daveOnB.DisconnectAsync();
         await a.WaitForEventAsync("user:offline", User(dave));
         Assert.Equal([alice.Id], await OnlineAsync(a, room));
+    }
+
+    [Fact]
+    public async Task A_node_given_up_while_alive_counts_its_users_again_when_it_is_back()
+    {
+        var stalled = await Cluster.StartProcessAsync();
+        var alice = await A.RegisterAsync("alice");
+        var frank = await A.RegisterAsync("frank");
+        var room = await A.CreateRoomAsync(alice, isPrivate: true, frank);
+        var a = await ConnectAsync(A.BaseUri, alice, "alice");
+        await JoinAsync(a, room);
+        var f = await ConnectAsync(stalled.BaseUri, frank, "frank");
+        await a.WaitForEventAsync("user:online", User(frank));
+
+        // Frozen longer than NodeTimeout (but well within the clients' ping timeout of 45 s).
+        stalled.Pause();
+        try
+        {
+            await a.WaitForEventAsync("user:offline", User(frank), TimeSpan.FromSeconds(20));
+            Assert.Equal([alice.Id], await OnlineAsync(a, room));
+        }
+        finally
+        {
+            stalled.Resume();
+        }
+
+        // Its next heartbeat finds it was given up: it counts Frank's connection again.
+        await a.WaitForEventAsync("user:online", User(frank), TimeSpan.FromSeconds(20));
+        Assert.Equal(new[] { alice.Id, frank.Id }.Order(StringComparer.Ordinal), await OnlineAsync(a, room));
+        await f.SyncAsync();
+
+        await f.DisconnectAsync();
+        await a.WaitForEventAsync("user:offline", User(frank));
     }
 }

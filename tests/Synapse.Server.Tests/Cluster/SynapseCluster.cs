@@ -6,12 +6,13 @@ namespace Synapse.Server.Tests.Cluster;
 /// A Synapse cluster for tests: one real <c>redis-server</c>, one PostgreSQL database shared by
 /// every node (and one token-signing key), and two nodes (<see cref="A"/> and <see cref="B"/>,
 /// in-process, each on its own ephemeral port and data folder, with the Redis adapter). Tests may start more nodes (<see cref="StartNodeAsync"/>, <see cref="StartProcessAsync"/>).
-/// Heartbeats are fast (every 250 ms, given up after 2 s) so that dead nodes are found quickly.
+/// Heartbeats are fast (every 250 ms, given up after 5 s: long enough that a live node on a loaded
+/// machine is not given up) so that dead nodes are found quickly.
 /// </summary>
 public sealed class SynapseCluster : IAsyncLifetime
 {
     /// <summary>How long a node's heartbeat lives without renewal.</summary>
-    public static readonly TimeSpan NodeTimeout = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan NodeTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>How often nodes renew their heartbeat and sweep dead nodes.</summary>
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(250);

@@ -111,6 +111,12 @@ public sealed partial class SynapseProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>Freezes the process (SIGSTOP), as a long stall or a network partition would; <see cref="Resume"/> thaws it.</summary>
+    public void Pause() => Signal("STOP");
+
+    /// <summary>Lets a paused process run again (SIGCONT).</summary>
+    public void Resume() => Signal("CONT");
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
@@ -123,6 +129,12 @@ public sealed partial class SynapseProcess : IAsyncDisposable
         catch (IOException)
         {
         }
+    }
+
+    private void Signal(string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
     }
 
     [GeneratedRegex(@"Synapse listening on (http://127\.0\.0\.1:\d+)")]
