@@ -18,6 +18,10 @@ internal static class Wire
 {
     private const string UidAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+    // The range DateTimeOffset can hold (years 1 to 9999); an "issued" beyond it reads as absent.
+    private const long MinUnixMilliseconds = -62_135_596_800_000;
+    private const long MaxUnixMilliseconds = 253_402_300_799_999;
+
     /// <summary>Received messages: JSON-compatible values (timestamps as ISO text), depth bounded.</summary>
     public static readonly MessagePackDeserializerOptions Decoding = new() { JsonCompatible = true, MaxDepth = 128 };
 
@@ -266,7 +270,7 @@ internal static class Wire
         var auth = handshake.TryGetValue("auth", out var authValue) && authValue is not null
             ? JsonDocument.Parse(JavaScriptJson.Stringify(authValue)).RootElement.Clone()
             : JsonDocument.Parse("{}").RootElement.Clone();
-        var time = handshake.Integer("issued") is { } issued
+        var time = handshake.Integer("issued") is { } issued && issued >= MinUnixMilliseconds && issued <= MaxUnixMilliseconds
             ? DateTimeOffset.FromUnixTimeMilliseconds(issued)
             : DateTimeOffset.UnixEpoch;
         var rebuilt = new SocketHandshake(

@@ -242,7 +242,8 @@ internal static class RespParser
 
                 if (prefix == '%')
                 {
-                    count *= 2;
+                    // Pairs. A count too large to double is over the limit below anyway.
+                    count = count > maxBulkLength ? long.MaxValue : count * 2;
                 }
 
                 if (depth >= MaxDepth)

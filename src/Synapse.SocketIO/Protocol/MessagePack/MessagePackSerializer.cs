@@ -55,6 +55,9 @@ public static class MessagePackSerializer
 {
     private const int DefaultWriteDepth = 128;
 
+    // What containers are sized for before their elements are read (see ReadValue).
+    private const int InitialCapacity = 16;
+
     /// <summary>Encodes <paramref name="value"/>.</summary>
     /// <param name="value">The value.</param>
     /// <param name="options">
@@ -125,9 +128,17 @@ public static class MessagePackSerializer
                 }
 
                 var count = reader.ReadArrayHeader();
-                var array = count == 0 ? [] : new object?[count];
+                // The reader checked the count against the bytes left, but nested containers all
+                // count the same bytes: allocating every declared count up front would cost
+                // depth x input. The array grows with the elements actually read instead.
+                var array = count == 0 ? [] : new object?[Math.Min(count, InitialCapacity)];
                 for (var i = 0; i < count; i++)
                 {
+                    if (i == array.Length)
+                    {
+                        Array.Resize(ref array, (int)Math.Min(count, 2L * array.Length));
+                    }
+
                     array[i] = ReadValue(ref reader, options, depth + 1);
                 }
 
@@ -142,7 +153,8 @@ public static class MessagePackSerializer
                 }
 
                 var count = reader.ReadMapHeader();
-                var map = new Dictionary<string, object?>(count, StringComparer.Ordinal);
+                // Not sized from the count either (see arrays above): it grows as entries are read.
+                var map = new Dictionary<string, object?>(StringComparer.Ordinal);
                 for (var i = 0; i < count; i++)
                 {
                     var keyOffset = reader.Position;
