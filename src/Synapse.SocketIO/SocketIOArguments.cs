@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Text.Json;
 using Synapse.SocketIO.Protocol;
+using Synapse.SocketIO.Protocol.Json;
 
 namespace Synapse.SocketIO;
 
@@ -114,7 +115,7 @@ public sealed class SocketIOArguments : IReadOnlyList<JsonElement>
                 var map = new Dictionary<string, object?>(StringComparer.Ordinal);
                 foreach (var property in element.EnumerateObject())
                 {
-                    map[property.Name] = ToObject(property.Value);
+                    map[JsonStringReader.GetName(property)] = ToObject(property.Value);
                 }
 
                 return map;
@@ -127,7 +128,7 @@ public sealed class SocketIOArguments : IReadOnlyList<JsonElement>
 
                 return list;
             case JsonValueKind.String:
-                return element.GetString();
+                return JsonStringReader.GetString(element);
             case JsonValueKind.Number:
                 return element.TryGetInt64(out var integer) ? integer : (object)element.GetDouble();
             case JsonValueKind.True:

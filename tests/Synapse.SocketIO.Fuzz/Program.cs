@@ -31,6 +31,7 @@ public static class Program
         long? iteration = null;
         byte[]? input = null;
         var minimize = true;
+        var verbose = false;
         try
         {
             for (var i = 0; i < args.Length; i++)
@@ -52,6 +53,9 @@ public static class Program
                         break;
                     case "--input":
                         input = Convert.FromBase64String(Value());
+                        break;
+                    case "--verbose":
+                        verbose = true;
                         break;
                     case "--no-minimize":
                         minimize = false;
@@ -119,6 +123,7 @@ public static class Program
                 Duration = iteration is null ? duration : null,
                 OnlyIteration = iteration,
                 Minimize = minimize,
+                Verbose = verbose,
                 Log = Console.Out,
             });
             results.Add(result);

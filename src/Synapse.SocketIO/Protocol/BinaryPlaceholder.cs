@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Synapse.SocketIO.Protocol.Json;
 
 namespace Synapse.SocketIO.Protocol;
 
@@ -27,11 +28,11 @@ internal static class BinaryPlaceholder
         bool isPlaceholder = false;
         foreach (JsonProperty property in element.EnumerateObject())
         {
-            if (property.NameEquals(PlaceholderName))
+            if (JsonStringReader.NameEquals(property, PlaceholderName))
             {
                 isPlaceholder = property.Value.ValueKind == JsonValueKind.True;
             }
-            else if (property.NameEquals(NumName))
+            else if (JsonStringReader.NameEquals(property, NumName))
             {
                 num = property.Value;
             }

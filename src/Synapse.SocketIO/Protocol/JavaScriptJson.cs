@@ -82,7 +82,7 @@ public static class JavaScriptJson
                 var map = new Dictionary<string, object?>(StringComparer.Ordinal);
                 foreach (var property in element.EnumerateObject())
                 {
-                    map[property.Name] = ToPlainValue(property.Value);
+                    map[JsonStringReader.GetName(property)] = ToPlainValue(property.Value);
                 }
 
                 return map;
@@ -96,7 +96,7 @@ public static class JavaScriptJson
 
                 return array;
             case JsonValueKind.String:
-                return element.GetString();
+                return JsonStringReader.GetString(element);
             case JsonValueKind.Number:
                 return element.TryGetInt64(out var integer) ? integer : element.GetDouble();
             case JsonValueKind.True:
@@ -120,7 +120,7 @@ public static class JavaScriptJson
                 var map = new Dictionary<string, object?>(StringComparer.Ordinal);
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
-                    var name = reader.GetString()!;
+                    var name = JsonStringReader.GetString(ref reader);
                     reader.Read();
                     map[name] = ReadValue(ref reader);
                 }
@@ -135,7 +135,7 @@ public static class JavaScriptJson
 
                 return list.ToArray();
             case JsonTokenType.String:
-                return reader.GetString();
+                return JsonStringReader.GetString(ref reader);
             case JsonTokenType.Number:
                 return reader.TryGetInt64(out var integer) ? integer : reader.GetDouble();
             case JsonTokenType.True:

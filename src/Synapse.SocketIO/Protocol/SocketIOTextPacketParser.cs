@@ -239,13 +239,6 @@ internal static class SocketIOTextPacketParser
         try
         {
             using JsonDocument document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = maxDepth });
-            if (LoneSurrogateEscape.Exists(json.Span))
-            {
-                payload = default;
-                error = "invalid payload: lone surrogate escape";
-                return false;
-            }
-
             payload = document.RootElement.Clone();
             error = null;
             return true;

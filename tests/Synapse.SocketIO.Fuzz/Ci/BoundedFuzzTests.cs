@@ -6,7 +6,8 @@ namespace Synapse.SocketIO.Fuzz.Ci;
 
 /// <summary>
 /// Each target for a bounded run (a fixed seed, so CI is repeatable; at most 20,000 inputs or 10 s
-/// per decoder target). The long runs are <c>scripts/fuzz</c>'s job.
+/// per decoder target, 1,500 connections or 20 s against the real server, health checks included).
+/// The long runs are <c>scripts/fuzz</c>'s job.
 /// </summary>
 public sealed class BoundedFuzzTests(ITestOutputHelper output)
 {
@@ -20,6 +21,10 @@ public sealed class BoundedFuzzTests(ITestOutputHelper output)
     [InlineData("resp")]
     public Task Decoder_target_survives_a_bounded_run(string name) =>
         RunAsync(name, iterations: 20_000, TimeSpan.FromSeconds(10));
+
+    [Fact]
+    public Task Server_target_survives_a_bounded_run() =>
+        RunAsync("server", iterations: 1_500, TimeSpan.FromSeconds(20));
 
     internal async Task RunAsync(string name, long iterations, TimeSpan duration)
     {

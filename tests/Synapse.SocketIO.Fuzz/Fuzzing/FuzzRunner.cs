@@ -26,6 +26,9 @@ public sealed record FuzzRunOptions
     /// <summary>Progress and failures are written here (null: nowhere).</summary>
     public TextWriter? Log { get; init; }
 
+    /// <summary>Write each input's time and first line (slow inputs show up).</summary>
+    public bool Verbose { get; init; }
+
     /// <summary>How often progress is written.</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(10);
 }
@@ -80,7 +83,7 @@ public static class FuzzRunner
 
         foreach (var seed in target.Seeds)
         {
-            if (await ExecuteAsync(target, seed, measure: true) is { } problem)
+            if (await ExecuteAsync(target, seed, target.MeasuresAllocation) is { } problem)
             {
                 Record(target, options, failures, problem with { RunSeed = options.Seed, Iteration = -1 });
             }
@@ -107,6 +110,12 @@ public static class FuzzRunner
                 Record(target, options, failures, failure with { RunSeed = options.Seed, Iteration = iteration });
             }
 
+            if (options.Verbose)
+            {
+                var head = System.Text.Encoding.Latin1.GetString(input, 0, Math.Min(input.Length, 60)).ReplaceLineEndings(" ");
+                options.Log?.WriteLine($"  #{iteration} {s_lastElapsed.TotalMilliseconds,8:F1} ms {input.Length,6} B {head}");
+            }
+
             maxAllocated = Math.Max(maxAllocated, s_lastAllocated);
             if (s_lastElapsed > slowest)
             {
@@ -127,6 +136,18 @@ public static class FuzzRunner
         }
 
         await CheckHealthAsync(target, options, failures);
+        if (target is Targets.ServerTarget server && options.OnlyIteration is null)
+        {
+            try
+            {
+                await server.CheckSessionsDrainAsync();
+            }
+            catch (FuzzPropertyException ex)
+            {
+                Record(target, options, failures, new FuzzFailure(target.Name, options.Seed, -1, FuzzFailureKind.Health, ex.Message, ex.Message, []));
+            }
+        }
+
         return new FuzzRunResult(target.Name, options.Seed, inputs, clock.Elapsed, [.. failures.Values], maxAllocated, slowest);
     }
 
@@ -172,7 +193,7 @@ public static class FuzzRunner
         s_lastAllocated = measure ? allocated : 0;
         if (error is FuzzPropertyException property)
         {
-            return new FuzzFailure(target.Name, 0, 0, FuzzFailureKind.Property, FirstLine(property.Message), property.Message, input);
+            return new FuzzFailure(target.Name, 0, 0, FuzzFailureKind.Property, Subject(property.Message), property.Message, input);
         }
 
         if (error is not null)
@@ -242,6 +263,14 @@ public static class FuzzRunner
             ?? new StackTrace(error, false).GetFrame(0);
         var method = frame?.GetMethod();
         return $"{error.GetType().Name} at {method?.DeclaringType?.Name}.{method?.Name}";
+    }
+
+    // What a property message says before its details (after the first ':'): the same fault from different inputs.
+    private static string Subject(string text)
+    {
+        var line = FirstLine(text);
+        var colon = line.IndexOf(':');
+        return colon < 0 ? line : line[..colon];
     }
 
     private static string FirstLine(string text)

@@ -167,7 +167,8 @@ internal sealed class WebSocketTransport : EngineTransport
             return false;
         }
 
-        if (!isControl && _fragmentLength + header.PayloadLength > _server.Options.MaxHttpBufferSize)
+        // Subtracted rather than added: a declared length near long.MaxValue must not overflow past the check.
+        if (!isControl && header.PayloadLength > _server.Options.MaxHttpBufferSize - _fragmentLength)
         {
             // Refused on the declared length: the payload is never buffered.
             Fail(MessageTooBig, EngineCloseReason.TransportError, "max payload size exceeded");
@@ -194,6 +195,12 @@ internal sealed class WebSocketTransport : EngineTransport
             case WebSocketOpcode.Close:
                 var body = Unmask(payload, header.MaskKey);
                 var status = body.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(body) : NormalClosure;
+                if (body.Length == 1 || !IsValidCloseStatus(status))
+                {
+                    // Echoing a status that may not appear on the wire would be a protocol error of our own.
+                    status = ProtocolError;
+                }
+
                 _clientInitiated = true;
                 RequestClose(status, EngineCloseReason.TransportClose, null);
                 stop = true;
@@ -241,6 +248,9 @@ internal sealed class WebSocketTransport : EngineTransport
 
         return true;
     }
+
+    // RFC 6455 7.4: the defined statuses a peer may send, and the ranges for libraries and applications.
+    private static bool IsValidCloseStatus(ushort status) => status is (>= 1000 and <= 1003) or (>= 1007 and <= 1014) or (>= 3000 and <= 4999);
 
     private static bool IsKnown(WebSocketOpcode opcode) => opcode is WebSocketOpcode.Continuation or WebSocketOpcode.Text
         or WebSocketOpcode.Binary or WebSocketOpcode.Close or WebSocketOpcode.Ping or WebSocketOpcode.Pong;
