@@ -21,6 +21,7 @@ internal static class Wire
     // The range DateTimeOffset can hold (years 1 to 9999); an "issued" beyond it reads as absent.
     private const long MinUnixMilliseconds = -62_135_596_800_000;
     private const long MaxUnixMilliseconds = 253_402_300_799_999;
+    private const long MaxTimeoutMilliseconds = 922_337_203_685_477;
 
     /// <summary>Received messages: JSON-compatible values (timestamps as ISO text), depth bounded.</summary>
     public static readonly MessagePackDeserializerOptions Decoding = new() { JsonCompatible = true, MaxDepth = 128 };
@@ -120,7 +121,8 @@ internal static class Wire
                 Volatile = wireFlags.Boolean("volatile") ?? false,
                 Compress = wireFlags.Boolean("compress") ?? true,
                 ExpectSingleResponse = wireFlags.Boolean("expectSingleResponse") ?? false,
-                Timeout = wireFlags.Integer("timeout") is { } ms and >= 0 ? TimeSpan.FromMilliseconds(ms) : null,
+                // Beyond what a TimeSpan holds (about 29,000 years) reads as no timeout.
+                Timeout = wireFlags.Integer("timeout") is { } ms and >= 0 and <= MaxTimeoutMilliseconds ? TimeSpan.FromMilliseconds(ms) : null,
             };
         }
 

@@ -35,6 +35,17 @@ public sealed class RedisRegressionTests
     }
 
     [Theory]
+    [InlineData("{\"flags\":{\"timeout\":9007199254740991}}", null)]
+    [InlineData("{\"flags\":{\"timeout\":922337203685478}}", null)]
+    [InlineData("{\"flags\":{\"timeout\":5000}}", 5000L)]
+    public void A_broadcast_timeout_beyond_TimeSpan_reads_as_none(string opts, long? expected)
+    {
+        var options = Wire.ReadOptions(Wire.DecodeMap(Encoding.UTF8.GetBytes(opts)));
+
+        Assert.Equal(expected, (long?)options.Flags.Timeout?.TotalMilliseconds);
+    }
+
+    [Theory]
     [InlineData("%9223372036854775807\r\n")]
     [InlineData("%4611686018427387904\r\n")]
     public void A_RESP3_map_count_too_large_to_double_is_invalid_data(string reply)

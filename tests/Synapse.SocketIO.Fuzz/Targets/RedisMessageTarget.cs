@@ -37,7 +37,11 @@ public sealed class RedisMessageTarget : SyncFuzzTarget
     ];
 
     /// <inheritdoc />
-    public override long AllocationPerInputByte => 256;
+    /// <remarks>
+    /// Each input is decoded twice, and every socket description (a few bytes at least) becomes a
+    /// RemoteSocket with its handshake, headers, query and auth document: about 300x at worst.
+    /// </remarks>
+    public override long AllocationPerInputByte => 512;
 
     /// <inheritdoc />
     public override void Run(byte[] input)

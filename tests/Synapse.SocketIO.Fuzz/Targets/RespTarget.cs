@@ -11,8 +11,6 @@ namespace Synapse.SocketIO.Fuzz.Targets;
 /// </summary>
 public sealed class RespTarget : SyncFuzzTarget
 {
-    private readonly NameCache _names = new();
-
     /// <inheritdoc />
     public override string Name => "resp";
 
@@ -37,11 +35,13 @@ public sealed class RespTarget : SyncFuzzTarget
     {
         var split = input.Length == 0 ? 0 : input[0] % (input.Length + 1);
         var sequence = Segments.Of(input.AsMemory(0, split), input.AsMemory(split));
-        ReadAll(sequence, pushes: false);
-        ReadAll(sequence, pushes: true);
+        // A cache per input: a shared one grows (up to its 4,096 names) and charges the growth to whichever input resizes it.
+        var names = new NameCache();
+        ReadAll(sequence, pushes: false, names);
+        ReadAll(sequence, pushes: true, names);
     }
 
-    private void ReadAll(ReadOnlySequence<byte> sequence, bool pushes)
+    private static void ReadAll(ReadOnlySequence<byte> sequence, bool pushes, NameCache names)
     {
         var reader = new SequenceReader<byte>(sequence);
         try
@@ -51,7 +51,7 @@ public sealed class RespTarget : SyncFuzzTarget
                 var before = reader.Consumed;
                 if (pushes)
                 {
-                    var status = RespParser.TryReadPush(ref reader, out _, 1 << 20, _names);
+                    var status = RespParser.TryReadPush(ref reader, out _, 1 << 20, names);
                     if (status == RespParser.PushStatus.Incomplete)
                     {
                         Unmoved(reader, before, "an incomplete push");
