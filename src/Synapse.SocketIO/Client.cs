@@ -185,7 +185,7 @@ internal sealed partial class Client
         packet.Payload is { ValueKind: JsonValueKind.Array } payload
         && payload.GetArrayLength() > 0
         && payload[0] is { ValueKind: JsonValueKind.String } name
-        && Internal.ReservedEvents.Contains(name.GetString()!);
+        && Internal.ReservedEvents.Contains(Protocol.Json.JsonStringReader.GetString(name));
 
     /// <summary>Counts a CONNECT under way against <see cref="SocketIOOptions.MaxNamespacesPerConnection"/>, joined namespaces included.</summary>
     private bool TryBeginConnect()

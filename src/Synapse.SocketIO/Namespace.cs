@@ -339,10 +339,10 @@ public partial class Namespace
         }
 
         // socket.io-client leaves the offset out until it received a packet that carried one.
-        var offset = auth.TryGetProperty("offset", out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        var offset = auth.TryGetProperty("offset", out var value) && value.ValueKind == JsonValueKind.String ? Protocol.Json.JsonStringReader.GetString(value) : null;
         try
         {
-            return await Adapter.RestoreSessionAsync(pid.GetString()!, offset);
+            return await Adapter.RestoreSessionAsync(Protocol.Json.JsonStringReader.GetString(pid), offset);
         }
         catch (Exception ex)
         {

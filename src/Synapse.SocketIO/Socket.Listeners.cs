@@ -167,7 +167,7 @@ public sealed partial class Socket
         }
 
         var first = payload[0];
-        var eventName = first.ValueKind == JsonValueKind.String ? first.GetString()! : first.GetRawText();
+        var eventName = first.ValueKind == JsonValueKind.String ? Protocol.Json.JsonStringReader.GetString(first) : first.GetRawText();
         var arguments = new SocketIOArguments(packet, 1, Server.Encoder.SerializerOptions);
         AckCallback? ack = packet.AckId is { } id ? new Acknowledger(this, id).Send : null;
 

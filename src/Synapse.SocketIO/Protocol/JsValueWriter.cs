@@ -293,7 +293,7 @@ internal abstract class JsValueWriter
                 EndArray();
                 return;
             case JsonValueKind.String:
-                WriteString(element.GetString()!);
+                WriteString(Json.JsonStringReader.GetString(element));
                 return;
             case JsonValueKind.Number:
                 if (element.TryGetInt64(out var integer))

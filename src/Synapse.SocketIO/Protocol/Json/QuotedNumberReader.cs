@@ -20,7 +20,7 @@ internal static class QuotedNumberReader
             return T.CreateChecked(reader.GetDouble());
         }
 
-        string text = reader.GetString()!;
+        string text = JsonStringReader.GetString(ref reader);
         if ((options.NumberHandling & JsonNumberHandling.AllowNamedFloatingPointLiterals) != 0
             && text is "NaN" or "Infinity" or "-Infinity")
         {
@@ -39,7 +39,7 @@ internal static class QuotedNumberReader
     public static T ReadPropertyName<T>(ref Utf8JsonReader reader)
         where T : INumberBase<T>
     {
-        string text = reader.GetString()!;
+        string text = JsonStringReader.GetString(ref reader);
         if (text is "NaN" or "Infinity" or "-Infinity")
         {
             return T.CreateChecked(double.Parse(text, CultureInfo.InvariantCulture));
