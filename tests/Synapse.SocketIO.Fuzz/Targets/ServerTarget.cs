@@ -104,6 +104,9 @@ public sealed partial class ServerTarget : FuzzTarget
             o.MaxHttpBufferSize = 64 * 1024;
             // A long-polling session closed by the server waits this long for a GET to fetch the close packet (Node: 30 s).
             o.Engine.PollingCloseTimeout = TimeSpan.FromSeconds(2);
+            // Every fuzzing connection comes from 127.0.0.1, hundreds per second: no admission limits.
+            o.MaxConnectionAttemptsPerIpPerSecond = null;
+            o.MaxConnections = null;
         });
         _app = builder.Build();
         _app.MapSocketIO(io =>
