@@ -154,19 +154,21 @@ public sealed class EngineClientInteropTests
     {
         await using var server = await StartEchoServerAsync(o =>
         {
-            o.PingInterval = TimeSpan.FromMilliseconds(200);
-            o.PingTimeout = TimeSpan.FromMilliseconds(400);
+            // Short pings, but a timeout that a slow poll on a loaded machine stays well inside:
+            // the client gives up after PingInterval + PingTimeout without a ping.
+            o.PingInterval = TimeSpan.FromMilliseconds(250);
+            o.PingTimeout = TimeSpan.FromMilliseconds(2500);
         });
 
         var options = JsonSerializer.Serialize(new { transports = transports.Split(',') });
-        var result = await NodeScript.RunAsync("engine-idle.mjs", [server.BaseUri.ToString().TrimEnd('/'), "1000", options], timeout: TimeSpan.FromSeconds(20));
+        var result = await NodeScript.RunAsync("engine-idle.mjs", [server.BaseUri.ToString().TrimEnd('/'), "1500", options], timeout: TimeSpan.FromSeconds(30));
 
         Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.StandardOutput}\n{result.StandardError}");
         var summary = Assert.Single(result.Messages);
         Assert.True(summary.GetProperty("opened").GetBoolean());
         Assert.False(summary.GetProperty("closed").GetBoolean());
         Assert.Equal("open", summary.GetProperty("readyState").GetString());
-        // ~5 intervals of idleness: at least 3 pings answered.
+        // ~6 intervals of idleness: at least 3 pings answered.
         Assert.True(summary.GetProperty("pings").GetInt32() >= 3, summary.ToString());
         Assert.Equal(transports.EndsWith("websocket", StringComparison.Ordinal) ? "websocket" : "polling", summary.GetProperty("transport").GetString());
     }
