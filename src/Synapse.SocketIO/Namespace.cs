@@ -14,6 +14,7 @@ namespace Synapse.SocketIO;
 public partial class Namespace
 {
     private readonly ConcurrentDictionary<string, Socket> _sockets = new(StringComparer.Ordinal);
+    private int _socketsVersion;
     private readonly object _sync = new();
     private readonly ILogger _logger;
     private ImmutableArray<Func<Socket, Func<Task>, Task>> _middlewares = [];
@@ -44,6 +45,12 @@ public partial class Namespace
     public IReadOnlyDictionary<string, Socket> Sockets => _sockets;
 
     internal ConcurrentDictionary<string, Socket> SocketsById => _sockets;
+
+    /// <summary>
+    /// Changes whenever a socket is added to or removed from <see cref="SocketsById"/>, after the
+    /// change: an adapter that caches the local sockets of a room rebuilds the cache when it moved.
+    /// </summary>
+    internal int SocketsVersion => System.Threading.Volatile.Read(ref _socketsVersion);
 
     internal ImmutableArray<Func<Socket, Func<Task>, Task>> Middlewares => _middlewares;
 
@@ -285,6 +292,7 @@ public partial class Namespace
         if (restored is null)
         {
             _sockets[socket.Id] = socket;
+            Interlocked.Increment(ref _socketsVersion);
             client.OnSocketConnected(socket);
             socket.OnConnect();
         }
@@ -321,7 +329,13 @@ public partial class Namespace
 
     internal void Remove(Socket socket)
     {
-        if (_sockets.TryRemove(new KeyValuePair<string, Socket>(socket.Id, socket)) && _sockets.IsEmpty)
+        if (!_sockets.TryRemove(new KeyValuePair<string, Socket>(socket.Id, socket)))
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _socketsVersion);
+        if (_sockets.IsEmpty)
         {
             Emptied?.Invoke(this);
         }
@@ -360,6 +374,7 @@ public partial class Namespace
     {
         socket.BeginReplay();
         _sockets[socket.Id] = socket;
+        Interlocked.Increment(ref _socketsVersion);
         client.OnSocketConnected(socket);
         IReadOnlyList<Adapters.OutgoingPacket>? missed = null;
         try

@@ -1,15 +1,26 @@
+using Synapse.SocketIO.Protocol;
+
 namespace Synapse.SocketIO.Adapters;
 
 /// <summary>
 /// The default adapter: rooms kept in this process, broadcasts encoded once and the same bytes
 /// queued to every recipient. Room membership lookups are hash lookups; a socket in several
-/// targeted rooms receives a broadcast once.
+/// targeted rooms receives a broadcast once. Each room caches the array of its local sockets
+/// (rebuilt on the first broadcast after a join, a leave or a socket's arrival or departure in the
+/// namespace), so a broadcast walks that array instead of looking every member up.
 /// </summary>
 public class InMemoryAdapter : Adapter
 {
     private readonly object _sync = new();
-    private readonly Dictionary<string, HashSet<string>> _rooms = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Room> _rooms = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _sids = new(StringComparer.Ordinal);
+
+    // Every socket of the namespace, for broadcasts without rooms; same rules as Room's cache.
+    private Socket[]? _allSockets;
+    private int _allSocketsVersion;
+
+    private static readonly Action<Socket, (EncodedSocketIOPacket Encoded, OutgoingPacket Packet, BroadcastFlags Flags)> s_write =
+        static (socket, state) => socket.WriteBroadcast(state.Encoded, state.Packet, state.Flags);
 
     private readonly InMemorySessionStore? _recovery;
 
@@ -60,7 +71,7 @@ public class InMemoryAdapter : Adapter
     {
         lock (_sync)
         {
-            return _rooms.ToDictionary(r => r.Key, r => (IReadOnlySet<string>)new HashSet<string>(r.Value), StringComparer.Ordinal);
+            return _rooms.ToDictionary(r => r.Key, r => (IReadOnlySet<string>)new HashSet<string>(r.Value.Members), StringComparer.Ordinal);
         }
     }
 
@@ -94,12 +105,13 @@ public class InMemoryAdapter : Adapter
                 var created = false;
                 if (!_rooms.TryGetValue(room, out var members))
                 {
-                    _rooms[room] = members = new HashSet<string>(StringComparer.Ordinal);
+                    _rooms[room] = members = new Room();
                     created = true;
                 }
 
-                if (members.Add(id))
+                if (members.Members.Add(id))
                 {
+                    members.Sockets = null;
                     (events ??= new()).Add((room, created));
                 }
             }
@@ -196,7 +208,7 @@ public class InMemoryAdapter : Adapter
         }
 
         var encoded = Namespace.Server.Encode(packet);
-        Apply(options, (encoded, packet, options.Flags), static (socket, state) => socket.WriteBroadcast(state.encoded, state.packet, state.Flags));
+        Apply(options, (encoded, packet, options.Flags), s_write);
     }
 
     /// <summary>
@@ -221,7 +233,10 @@ public class InMemoryAdapter : Adapter
             }
 
             store.Add(offset, logged, options, size);
-            Apply(options, (encoded, logged, options.Flags), static (socket, state) => socket.WriteBroadcast(state.encoded, state.logged, state.Flags));
+
+            // Apply takes the lock again (Monitor is reentrant), so the delivery stays inside the
+            // lock that ordered the offsets.
+            Apply(options, (encoded, logged, options.Flags), s_write);
         }
     }
 
@@ -231,10 +246,8 @@ public class InMemoryAdapter : Adapter
         // One id for every recipient: the namespace's counter never hands it out twice.
         var withId = packet with { Id = Namespace.NextAckId(), Namespace = Namespace.Name };
         var encoded = Namespace.Server.Encode(withId);
-        var count = 0;
-        Apply(options, (encoded, withId, options.Flags, ack), (socket, state) =>
+        var count = Apply(options, (encoded, withId, options.Flags, ack), static (socket, state) =>
         {
-            count++;
             socket.RegisterAck(state.withId.Id!.Value, state.ack);
             socket.WriteBroadcast(state.encoded, state.withId, state.Flags);
         });
@@ -300,49 +313,103 @@ public class InMemoryAdapter : Adapter
     public override Task<IReadOnlyList<SocketIOArguments>> ServerSideEmitWithAckAsync(object?[] packet, TimeSpan timeout) =>
         Task.FromResult<IReadOnlyList<SocketIOArguments>>(Array.Empty<SocketIOArguments>());
 
-    /// <summary>Runs <paramref name="action"/> once for each local socket targeted by <paramref name="options"/>.</summary>
-    protected void Apply<TState>(BroadcastOptions options, TState state, Action<Socket, TState> action)
+    /// <summary>
+    /// Runs <paramref name="action"/> once for each local socket targeted by <paramref name="options"/>
+    /// and returns how many it ran for. The action runs under the adapter's lock, so concurrent
+    /// broadcasts reach all their recipients in one order, as a single-threaded server would.
+    /// </summary>
+    protected int Apply<TState>(BroadcastOptions options, TState state, Action<Socket, TState> action)
     {
-        var sockets = Namespace.SocketsById;
         lock (_sync)
         {
-            var except = ComputeExceptSids(options.Except);
+            // Read before any snapshot is built: a socket registered meanwhile bumps it again, so the
+            // snapshot is rebuilt on the next broadcast rather than trusted as current.
+            var version = Namespace.SocketsVersion;
+            var except = ExceptSids(options.Except);
             if (options.Rooms.Count == 0)
             {
-                foreach (var (id, socket) in sockets)
-                {
-                    if (except is null || !except.Contains(id))
-                    {
-                        action(socket, state);
-                    }
-                }
-
-                return;
+                return Deliver(AllSockets(version), except, null, state, action);
             }
 
             // Deduplication is only needed when a socket can be met in two rooms.
             var seen = options.Rooms.Count > 1 ? new HashSet<string>(StringComparer.Ordinal) : null;
-            foreach (var room in options.Rooms)
+            var count = 0;
+            if (options.Rooms is HashSet<string> rooms)
             {
-                if (!_rooms.TryGetValue(room, out var members))
+                // The struct enumerator: no allocation for the common case.
+                foreach (var room in rooms)
                 {
-                    continue;
-                }
-
-                foreach (var id in members)
-                {
-                    if ((except is not null && except.Contains(id)) || (seen is not null && !seen.Add(id)))
-                    {
-                        continue;
-                    }
-
-                    if (sockets.TryGetValue(id, out var socket))
-                    {
-                        action(socket, state);
-                    }
+                    count += DeliverToRoom(room, version, except, seen, state, action);
                 }
             }
+            else
+            {
+                foreach (var room in options.Rooms)
+                {
+                    count += DeliverToRoom(room, version, except, seen, state, action);
+                }
+            }
+
+            return count;
         }
+    }
+
+    // Callers hold _sync.
+    private int DeliverToRoom<TState>(string name, int version, HashSet<string>? except, HashSet<string>? seen, TState state, Action<Socket, TState> action) =>
+        _rooms.TryGetValue(name, out var room) ? Deliver(RoomSockets(room, version), except, seen, state, action) : 0;
+
+    private static int Deliver<TState>(Socket[] sockets, HashSet<string>? except, HashSet<string>? seen, TState state, Action<Socket, TState> action)
+    {
+        var count = 0;
+        foreach (var socket in sockets)
+        {
+            if ((except is not null && except.Contains(socket.Id)) || (seen is not null && !seen.Add(socket.Id)))
+            {
+                continue;
+            }
+
+            action(socket, state);
+            count++;
+        }
+
+        return count;
+    }
+
+    // Callers hold _sync. The members registered in the namespace (SocketsById), as when each was
+    // looked up per broadcast: sockets that joined before their CONNECT completed, or that are
+    // leaving, are left out the same way.
+    private Socket[] RoomSockets(Room room, int version)
+    {
+        if (room.Sockets is { } cached && room.SocketsVersion == version)
+        {
+            return cached;
+        }
+
+        var registered = Namespace.SocketsById;
+        var sockets = new List<Socket>(room.Members.Count);
+        foreach (var id in room.Members)
+        {
+            if (registered.TryGetValue(id, out var socket))
+            {
+                sockets.Add(socket);
+            }
+        }
+
+        room.Sockets = sockets.Count == 0 ? [] : sockets.ToArray();
+        room.SocketsVersion = version;
+        return room.Sockets;
+    }
+
+    // Callers hold _sync.
+    private Socket[] AllSockets(int version)
+    {
+        if (_allSockets is null || _allSocketsVersion != version)
+        {
+            _allSockets = [.. Namespace.SocketsById.Values];
+            _allSocketsVersion = version;
+        }
+
+        return _allSockets;
     }
 
     private List<Socket> Collect(BroadcastOptions options)
@@ -352,35 +419,48 @@ public class InMemoryAdapter : Adapter
         return sockets;
     }
 
-    // Callers hold _sync.
-    private HashSet<string>? ComputeExceptSids(IReadOnlySet<string> exceptRooms)
+    // Callers hold _sync. With one room excepted (socket.broadcast), its own member set serves
+    // as is: it cannot change while the lock is held.
+    private HashSet<string>? ExceptSids(IReadOnlySet<string> exceptRooms)
     {
         if (exceptRooms.Count == 0)
         {
             return null;
         }
 
-        var sids = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var room in exceptRooms)
+        HashSet<string>? single = null;
+        HashSet<string>? union = null;
+        foreach (var name in exceptRooms)
         {
-            if (_rooms.TryGetValue(room, out var members))
+            if (!_rooms.TryGetValue(name, out var room))
             {
-                sids.UnionWith(members);
+                continue;
+            }
+
+            if (single is null)
+            {
+                single = room.Members;
+            }
+            else
+            {
+                union ??= new HashSet<string>(single, StringComparer.Ordinal);
+                union.UnionWith(room.Members);
             }
         }
 
-        return sids;
+        return union ?? single;
     }
 
     // Callers hold _sync.
     private (bool Left, bool Deleted) RemoveFromRoom(string id, string room)
     {
-        if (!_rooms.TryGetValue(room, out var members) || !members.Remove(id))
+        if (!_rooms.TryGetValue(room, out var members) || !members.Members.Remove(id))
         {
             return (false, false);
         }
 
-        if (members.Count > 0)
+        members.Sockets = null;
+        if (members.Members.Count > 0)
         {
             return (true, false);
         }
@@ -401,5 +481,17 @@ public class InMemoryAdapter : Adapter
         {
             OnRoomDeleted(room);
         }
+    }
+
+    /// <summary>A room's members and the cached array of those registered in the namespace.</summary>
+    private sealed class Room
+    {
+        public HashSet<string> Members { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Null after a join or leave; rebuilt by the next broadcast.</summary>
+        public Socket[]? Sockets { get; set; }
+
+        /// <summary>The namespace's <see cref="Namespace.SocketsVersion"/> when <see cref="Sockets"/> was built.</summary>
+        public int SocketsVersion { get; set; }
     }
 }
