@@ -44,13 +44,15 @@ public sealed class SlowConsumerTests(ITestOutputHelper output)
         var connect = (await slow.ReadFrameAsync())!.Value.Text;
         var slowId = JsonDocument.Parse(connect.AsMemory(2)).RootElement.GetProperty("sid").GetString()!;
         var slowSocket = await server.SocketAsync(slowId);
-        Assert.Contains("room", slowSocket.Rooms);
+        // The CONNECT reply goes out before the connection handler that joins the room has run.
+        await Wait.UntilAsync(() => slowSocket.Rooms.Contains("room"), because: "the slow client joins the room");
 
         using var progress = new SemaphoreSlim(0);
         var fast = new[] { await FastClient.ConnectAsync(server, progress), await FastClient.ConnectAsync(server, progress) };
         foreach (var client in fast)
         {
-            Assert.Contains("room", (await server.SocketAsync(client.SocketId)).Rooms);
+            var socket = await server.SocketAsync(client.SocketId);
+            await Wait.UntilAsync(() => socket.Rooms.Contains("room"), because: "a fast client joins the room");
         }
 
         var readers = fast.Select(c => c.RunAsync(Messages)).ToArray();
