@@ -46,15 +46,8 @@ public sealed class TypingTests(ServerFixture fixture) : RealtimeTest(fixture)
     {
         // A 3 s timeout on a server of its own: a refresh round trip on a loaded machine can take
         // most of a second, which the shared server's 1 s timeout would not tolerate.
-        await using var server = await SynapseServer.StartAsync(settings: new Dictionary<string, string> { ["Synapse:Realtime:TypingTimeout"] = "00:00:03" });
-        await using var clients = SocketClients.Start(server.BaseUri);
-        var alice = await server.RegisterAsync("alice");
-        var bob = await server.RegisterAsync("bob");
-        var room = await server.CreateRoomAsync(alice, isPrivate: true, bob);
-        var a = await clients.ConnectAsync("a", alice.AccessToken);
-        var b = await clients.ConnectAsync("b", bob.AccessToken);
-        await JoinAsync(a, room);
-        await JoinAsync(b, room);
+        await using var own = await OwnServerAsync(TimeSpan.FromSeconds(3));
+        var (room, a, b) = (own.Room, own.A, own.B);
 
         var started = Stopwatch.GetTimestamp();
         for (var i = 0; i < 8; i++)
@@ -90,15 +83,8 @@ public sealed class TypingTests(ServerFixture fixture) : RealtimeTest(fixture)
     [Fact]
     public async Task Disconnecting_ends_the_sockets_typing_states()
     {
-        await using var server = await SynapseServer.StartAsync(settings: new Dictionary<string, string> { ["Synapse:Realtime:TypingTimeout"] = "00:01:00" });
-        await using var clients = SocketClients.Start(server.BaseUri);
-        var alice = await server.RegisterAsync("alice");
-        var bob = await server.RegisterAsync("bob");
-        var room = await server.CreateRoomAsync(alice, isPrivate: true, bob);
-        var a = await clients.ConnectAsync("a", alice.AccessToken);
-        var b = await clients.ConnectAsync("b", bob.AccessToken);
-        await JoinAsync(a, room);
-        await JoinAsync(b, room);
+        await using var own = await OwnServerAsync(TimeSpan.FromMinutes(1));
+        var (bob, room, a, b) = (own.Bob, own.Room, own.A, own.B);
 
         await b.EmitExpectingSuccessAsync("typing:start", new { roomId = room });
         await a.WaitForEventAsync("user:typing");
@@ -107,6 +93,30 @@ public sealed class TypingTests(ServerFixture fixture) : RealtimeTest(fixture)
         // The timeout is a minute: this stop comes from the disconnect.
         var stopped = await a.WaitForEventAsync("user:stop-typing");
         Assert.Equal(bob.Id, stopped.GetProperty("userId").GetString());
+    }
+
+    /// <summary>Alice and Bob in a room of a server of its own, with the given typing timeout.</summary>
+    private async Task<OwnServer> OwnServerAsync(TimeSpan typingTimeout)
+    {
+        var server = await SynapseServer.StartAsync(settings: new Dictionary<string, string> { ["Synapse:Realtime:TypingTimeout"] = typingTimeout.ToString("c") });
+        var clients = SocketClients.Start(server.BaseUri);
+        var alice = await server.RegisterAsync("alice");
+        var bob = await server.RegisterAsync("bob");
+        var room = await server.CreateRoomAsync(alice, isPrivate: true, bob);
+        var a = await clients.ConnectAsync("a", alice.AccessToken);
+        var b = await clients.ConnectAsync("b", bob.AccessToken);
+        await JoinAsync(a, room);
+        await JoinAsync(b, room);
+        return new OwnServer(server, clients, bob, room, a, b);
+    }
+
+    private sealed record OwnServer(SynapseServer Server, SocketClients Clients, TestUser Bob, string Room, SocketClient A, SocketClient B) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Clients.DisposeAsync();
+            await Server.DisposeAsync();
+        }
     }
 
     private async Task<(TestUser Alice, TestUser Bob, string Room, SocketClient A, SocketClient B)> TwoInRoomAsync()
