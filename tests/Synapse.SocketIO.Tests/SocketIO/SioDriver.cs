@@ -170,6 +170,35 @@ internal sealed class SioDriver : IAsyncDisposable
     public IReadOnlyList<JsonElement> Received(string client, string name) =>
         Messages.Where(m => Is(m, client, "recv") && m.GetProperty("name").GetString() == name).Select(m => m.GetProperty("args")).ToArray();
 
+    /// <summary>
+    /// Exactly these clients receive <paramref name="eventName"/>, once each: waits for each of
+    /// them, then checks the others after two barriers (what a broadcast with rooms and
+    /// exceptions should reach, across nodes included).
+    /// </summary>
+    public async Task ReceivedOnlyByAsync(string eventName, params string[] clients)
+    {
+        foreach (var client in clients)
+        {
+            await ReceiveAsync(client, eventName, TimeSpan.FromSeconds(10));
+        }
+
+        await BarrierAsync();
+        await Task.Delay(50);
+        await BarrierAsync();
+        foreach (var other in Messages
+            .Where(m => m.GetProperty("event").GetString() == "recv" && m.GetProperty("name").GetString() == eventName)
+            .Select(m => m.GetProperty("client").GetString()!)
+            .Distinct())
+        {
+            Assert.True(clients.Contains(other), $"{other} received '{eventName}' but should not have");
+        }
+
+        foreach (var client in clients)
+        {
+            Assert.Single(Received(client, eventName));
+        }
+    }
+
     /// <summary>The first message of <paramref name="client"/> matching <paramref name="predicate"/>.</summary>
     public Task<JsonElement> WaitForAsync(string client, Func<JsonElement, bool> predicate, TimeSpan? timeout = null, int from = 0, string? what = null) =>
         WaitForAsync(m => m.TryGetProperty("client", out var c) && c.GetString() == client && predicate(m), timeout, from, what);
