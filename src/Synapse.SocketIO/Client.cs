@@ -14,9 +14,18 @@ internal sealed partial class Client
 {
     private static readonly JsonElement EmptyAuth = JsonDocument.Parse("{}").RootElement.Clone();
     private readonly SocketIOServer _server;
-    private readonly SocketIOPacketDecoder _decoder;
+    // Most packets are complete in one message and decode without state: they go through a decoder
+    // shared by the thread. Only a connection in the middle of a binary packet owns one (see OnMessage).
+    [ThreadStatic]
+    private static SocketIOPacketDecoder? t_sharedDecoder;
+
+    private SocketIOPacketDecoder? _decoder;
     private readonly ILogger _logger;
-    private readonly Dictionary<string, Socket> _namespaces = new(StringComparer.Ordinal);
+
+    // The connected sockets, one per namespace, mostly one in all: a copy-on-write array (replaced
+    // under _lock, read without it) costs far less than a dictionary for every connection.
+    private readonly object _lock = new();
+    private Socket[] _sockets = [];
     private Timer? _connectTimer;
     private int _connecting;
 
@@ -25,7 +34,6 @@ internal sealed partial class Client
         _server = server;
         _logger = logger;
         Conn = conn;
-        _decoder = new SocketIOPacketDecoder(server.Options.DecoderOptions);
         conn.Message += OnMessage;
         conn.Closed += OnClosed;
         _connectTimer = new Timer(
@@ -61,9 +69,22 @@ internal sealed partial class Client
 
     public void OnSocketConnected(Socket socket)
     {
-        lock (_namespaces)
+        lock (_lock)
         {
-            _namespaces[socket.Namespace.Name] = socket;
+            var sockets = _sockets;
+            var index = IndexOf(sockets, socket.Namespace.Name);
+            Socket[] updated;
+            if (index >= 0)
+            {
+                updated = (Socket[])sockets.Clone();
+                updated[index] = socket;
+            }
+            else
+            {
+                updated = [.. sockets, socket];
+            }
+
+            Volatile.Write(ref _sockets, updated);
         }
 
         Interlocked.Exchange(ref _connectTimer, null)?.Dispose();
@@ -71,11 +92,13 @@ internal sealed partial class Client
 
     public void Remove(Socket socket)
     {
-        lock (_namespaces)
+        lock (_lock)
         {
-            if (_namespaces.TryGetValue(socket.Namespace.Name, out var current) && ReferenceEquals(current, socket))
+            var sockets = _sockets;
+            var index = Array.IndexOf(sockets, socket);
+            if (index >= 0)
             {
-                _namespaces.Remove(socket.Namespace.Name);
+                Volatile.Write(ref _sockets, sockets.Length == 1 ? [] : [.. sockets[..index], .. sockets[(index + 1)..]]);
             }
         }
     }
@@ -91,23 +114,44 @@ internal sealed partial class Client
         Conn.Close();
     }
 
-    private Socket[] Snapshot()
+    private static SocketIOPacketDecoder SharedDecoder(SocketIODecoderOptions options)
     {
-        lock (_namespaces)
+        // Servers with other limits may share the process (and the thread).
+        var decoder = t_sharedDecoder;
+        if (decoder is null || !ReferenceEquals(decoder.Options, options))
         {
-            return _namespaces.Values.ToArray();
+            decoder = t_sharedDecoder = new SocketIOPacketDecoder(options);
         }
+
+        return decoder;
+    }
+
+    /// <summary>The connected sockets (the array is never changed in place).</summary>
+    private Socket[] Snapshot() => Volatile.Read(ref _sockets);
+
+    private Socket? Find(string name)
+    {
+        var sockets = Snapshot();
+        var index = IndexOf(sockets, name);
+        return index >= 0 ? sockets[index] : null;
+    }
+
+    private static int IndexOf(Socket[] sockets, string name)
+    {
+        for (var i = 0; i < sockets.Length; i++)
+        {
+            if (string.Equals(sockets[i].Namespace.Name, name, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private void OnConnectTimeout()
     {
-        bool joined;
-        lock (_namespaces)
-        {
-            joined = _namespaces.Count > 0;
-        }
-
-        if (!joined)
+        if (Snapshot().Length == 0)
         {
             Log.ConnectTimeout(_logger, Conn.Id);
             Conn.Close();
@@ -117,7 +161,16 @@ internal sealed partial class Client
     private void OnMessage(EngineSocket conn, EngineMessage message)
     {
         _server.Metrics.BytesReceived(message.Data.Length);
-        var result = _decoder.Decode(message);
+        var decoder = _decoder ?? SharedDecoder(_server.Options.DecoderOptions);
+        var result = decoder.Decode(message);
+        if (_decoder is null && decoder.IsAwaitingAttachments)
+        {
+            // A binary packet began: its attachments follow in later messages, maybe on another
+            // thread, so the decoder and its state now belong to this connection.
+            _decoder = decoder;
+            t_sharedDecoder = null;
+        }
+
         if (result.IsFailed)
         {
             OnInvalidPacket(result.Error);
@@ -151,11 +204,7 @@ internal sealed partial class Client
             return;
         }
 
-        Socket? socket;
-        lock (_namespaces)
-        {
-            _namespaces.TryGetValue(packet.Namespace, out socket);
-        }
+        var socket = Find(packet.Namespace);
 
         if (socket is null && packet.Type == SocketIOPacketType.Connect)
         {
@@ -190,13 +239,7 @@ internal sealed partial class Client
     /// <summary>Counts a CONNECT under way against <see cref="SocketIOOptions.MaxNamespacesPerConnection"/>, joined namespaces included.</summary>
     private bool TryBeginConnect()
     {
-        int joined;
-        lock (_namespaces)
-        {
-            joined = _namespaces.Count;
-        }
-
-        if (joined + Volatile.Read(ref _connecting) >= _server.Options.MaxNamespacesPerConnection)
+        if (Snapshot().Length + Volatile.Read(ref _connecting) >= _server.Options.MaxNamespacesPerConnection)
         {
             return false;
         }
@@ -242,7 +285,7 @@ internal sealed partial class Client
             socket.OnClose(reason);
         }
 
-        _decoder.Reset();
+        _decoder?.Reset();
     }
 
     private static partial class Log

@@ -8,8 +8,9 @@ namespace Synapse.SocketIO;
 public sealed partial class Socket
 {
     // Copy-on-write: listeners are mostly registered once, then read for every packet without a lock.
-    private readonly object _listenersLock = new();
-    private ImmutableDictionary<string, ImmutableArray<EventHandlerBinding>> _handlers = ImmutableDictionary.Create<string, ImmutableArray<EventHandlerBinding>>(StringComparer.Ordinal);
+    // (Locked with _stateLock.) The empty map is shared: creating one per socket allocates its comparers too.
+    private static readonly ImmutableDictionary<string, ImmutableArray<EventHandlerBinding>> NoHandlers = ImmutableDictionary.Create<string, ImmutableArray<EventHandlerBinding>>(StringComparer.Ordinal);
+    private ImmutableDictionary<string, ImmutableArray<EventHandlerBinding>> _handlers = NoHandlers;
     private ImmutableArray<Action<string, SocketIOArguments>> _any = [];
     private ImmutableArray<Action<string, object?[]>> _anyOutgoing = [];
     private ImmutableArray<Func<SocketIOEvent, Func<Task>, Task>> _middlewares = [];
@@ -31,7 +32,7 @@ public sealed partial class Socket
     /// <summary>Removes one handler of an event, or all of them when <paramref name="handler"/> is null.</summary>
     public Socket Off(string eventName, Delegate? handler = null)
     {
-        lock (_listenersLock)
+        lock (_stateLock)
         {
             if (_handlers.TryGetValue(eventName, out var list))
             {
@@ -49,7 +50,7 @@ public sealed partial class Socket
     /// <summary>Listens to every incoming event (called before the event's own handlers).</summary>
     public Socket OnAny(Action<string, SocketIOArguments> listener)
     {
-        lock (_listenersLock)
+        lock (_stateLock)
         {
             _any = _any.Add(listener);
         }
@@ -60,7 +61,7 @@ public sealed partial class Socket
     /// <summary>Like <see cref="OnAny"/>, but first in line.</summary>
     public Socket PrependAny(Action<string, SocketIOArguments> listener)
     {
-        lock (_listenersLock)
+        lock (_stateLock)
         {
             _any = _any.Insert(0, listener);
         }
@@ -71,7 +72,7 @@ public sealed partial class Socket
     /// <summary>Removes a catch-all listener, or all of them.</summary>
     public Socket OffAny(Action<string, SocketIOArguments>? listener = null)
     {
-        lock (_listenersLock)
+        lock (_stateLock)
         {
             _any = listener is null ? [] : _any.Remove(listener);
         }
@@ -85,7 +86,7 @@ public sealed partial class Socket
     /// <summary>Listens to every outgoing event of this socket (its emits and the broadcasts it receives).</summary>
     public Socket OnAnyOutgoing(Action<string, object?[]> listener)
     {
-        lock (_listenersLock)
+        lock (_stateLock)
         {
             _anyOutgoing = _anyOutgoing.Add(listener);
         }
@@ -96,7 +97,7 @@ public sealed partial class Socket
     /// <summary>Like <see cref="OnAnyOutgoing"/>, but first in line.</summary>
     public Socket PrependAnyOutgoing(Action<string, object?[]> listener)
     {
-        lock (_listenersLock)
+        lock (_stateLock)
         {
             _anyOutgoing = _anyOutgoing.Insert(0, listener);
         }
@@ -107,7 +108,7 @@ public sealed partial class Socket
     /// <summary>Removes an outgoing catch-all listener, or all of them.</summary>
     public Socket OffAnyOutgoing(Action<string, object?[]>? listener = null)
     {
-        lock (_listenersLock)
+        lock (_stateLock)
         {
             _anyOutgoing = listener is null ? [] : _anyOutgoing.Remove(listener);
         }
@@ -124,7 +125,7 @@ public sealed partial class Socket
     /// </summary>
     public Socket Use(Func<SocketIOEvent, Func<Task>, Task> middleware)
     {
-        lock (_listenersLock)
+        lock (_stateLock)
         {
             _middlewares = _middlewares.Add(middleware);
         }
@@ -134,7 +135,7 @@ public sealed partial class Socket
 
     private Socket AddHandler(string eventName, EventHandlerBinding binding)
     {
-        lock (_listenersLock)
+        lock (_stateLock)
         {
             var list = _handlers.TryGetValue(eventName, out var existing) ? existing : [];
             _handlers = _handlers.SetItem(eventName, list.Add(binding));

@@ -29,11 +29,17 @@ public sealed partial class Socket
 
     private readonly Client _client;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<long, Action<SocketIOArguments>> _acks = new();
+    // Most sockets never wait for an acknowledgement nor touch Data: both are created on first
+    // use, as a connected idle socket should cost as little memory as possible (benchmark S1).
+    private ConcurrentDictionary<long, Action<SocketIOArguments>>? _acks;
+    private IDictionary<string, object?>? _data;
     private readonly CancellationTokenSource _lifetime = new();
-    private readonly object _pendingLock = new();
+
+    // One lock for the short critical sections of a socket (the two queues below, the listener
+    // lists' copy-on-write): none calls out while holding it, and a lock object per use would be
+    // more objects for every idle socket.
+    private readonly object _stateLock = new();
     private List<SocketIOPacket>? _pending = new();
-    private readonly object _replayLock = new();
     private List<(EncodedSocketIOPacket Packet, string? Offset, bool Volatile)>? _replay;
     private int _connected;
     private int _closed;
@@ -83,7 +89,12 @@ public sealed partial class Socket
     public SocketHandshake Handshake { get; }
 
     /// <summary>Application state attached to the socket (Node's <c>socket.data</c>); fetched sockets carry it too.</summary>
-    public IDictionary<string, object?> Data { get; set; } = new ConcurrentDictionary<string, object?>(StringComparer.Ordinal);
+    /// <remarks>Setting null gives the socket a new, empty dictionary.</remarks>
+    public IDictionary<string, object?> Data
+    {
+        get => System.Threading.Volatile.Read(ref _data) ?? CreateData();
+        set => System.Threading.Volatile.Write(ref _data, value);
+    }
 
     /// <summary>The rooms the socket is in, its own id included.</summary>
     public IReadOnlySet<string> Rooms => Namespace.Adapter.SocketRooms(Id) ?? NoRooms;
@@ -220,7 +231,7 @@ public sealed partial class Socket
         ThrowIfReserved(eventName);
         var id = Namespace.NextAckId();
         var completion = new TaskCompletionSource<SocketIOArguments>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _acks[id] = response => completion.TrySetResult(response);
+        Acks[id] = response => completion.TrySetResult(response);
         NotifyOutgoing(eventName, args);
         _client.Write(Server.Encoder.EncodeEvent(Namespace.Name, eventName, args, id), isVolatile);
         // A disconnect ends the wait too: the answer can no longer come.
@@ -240,7 +251,7 @@ public sealed partial class Socket
         }
         finally
         {
-            _acks.TryRemove(id, out _);
+            _acks?.TryRemove(id, out _);
         }
     }
 
@@ -266,7 +277,7 @@ public sealed partial class Socket
     /// </summary>
     internal void BeginReplay()
     {
-        lock (_replayLock)
+        lock (_stateLock)
         {
             _replay = new();
         }
@@ -294,7 +305,7 @@ public sealed partial class Socket
         while (true)
         {
             List<(EncodedSocketIOPacket Packet, string? Offset, bool Volatile)> batch;
-            lock (_replayLock)
+            lock (_stateLock)
             {
                 if (_replay is null || _replay.Count == 0)
                 {
@@ -324,7 +335,7 @@ public sealed partial class Socket
         var offset = packet.Type is SocketIOPacketType.Event or SocketIOPacketType.BinaryEvent && packet.Id is null && !flags.Volatile && packet.Data.Length > 1
             ? packet.Data[^1] as string
             : null;
-        lock (_replayLock)
+        lock (_stateLock)
         {
             if (_replay is null)
             {
@@ -336,7 +347,17 @@ public sealed partial class Socket
         }
     }
 
-    internal void RegisterAck(long id, Action<SocketIOArguments> ack) => _acks[id] = ack;
+    internal void RegisterAck(long id, Action<SocketIOArguments> ack) => Acks[id] = ack;
+
+    private ConcurrentDictionary<long, Action<SocketIOArguments>> Acks =>
+        System.Threading.Volatile.Read(ref _acks) ?? LazyInitializer.EnsureInitialized(ref _acks, static () => new(concurrencyLevel: 1, capacity: 4));
+
+    private IDictionary<string, object?> CreateData()
+    {
+        // Thread-safe: concurrent first readers agree on one dictionary; a setter always wins.
+        var created = new ConcurrentDictionary<string, object?>(StringComparer.Ordinal);
+        return Interlocked.CompareExchange(ref _data, created, null) ?? created;
+    }
 
     internal void JoinLocal(IEnumerable<string> rooms)
     {
@@ -384,7 +405,7 @@ public sealed partial class Socket
     /// </summary>
     internal void OnPacket(SocketIOPacket packet)
     {
-        lock (_pendingLock)
+        lock (_stateLock)
         {
             if (_pending is not null)
             {
@@ -402,7 +423,7 @@ public sealed partial class Socket
         while (true)
         {
             List<SocketIOPacket> batch;
-            lock (_pendingLock)
+            lock (_stateLock)
             {
                 if (_pending is null || _pending.Count == 0)
                 {
@@ -429,7 +450,7 @@ public sealed partial class Socket
                 OnEvent(packet);
                 break;
             case SocketIOPacketType.Ack or SocketIOPacketType.BinaryAck:
-                if (packet.AckId is { } id && _acks.TryRemove(id, out var ack))
+                if (packet.AckId is { } id && _acks is { } acks && acks.TryRemove(id, out var ack))
                 {
                     ack(new SocketIOArguments(packet, 0, Server.Encoder.SerializerOptions));
                 }
@@ -464,7 +485,7 @@ public sealed partial class Socket
         Namespace.Adapter.DelAll(Id);
         Namespace.Remove(this);
         _client.Remove(this);
-        _acks.Clear();
+        _acks?.Clear();
         _lifetime.Cancel();
         if (wasConnected)
         {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
 using Synapse.SocketIO.Engine;
 
 namespace Synapse.SocketIO;
@@ -8,11 +9,15 @@ namespace Synapse.SocketIO;
 /// <summary>The details of the handshake, as Node's <c>socket.handshake</c>.</summary>
 public sealed class SocketHandshake
 {
+    private readonly EngineHandshake? _engine;
+    private readonly IHeaderDictionary? _headers;
+    private readonly IQueryCollection? _query;
+
     /// <summary>Creates a handshake description (cluster adapters rebuild remote ones).</summary>
     public SocketHandshake(IHeaderDictionary headers, IQueryCollection query, JsonElement auth, IPAddress? address, bool secure, DateTimeOffset time, string url, bool xdomain)
     {
-        Headers = headers;
-        Query = query;
+        _headers = headers;
+        _query = query;
         Auth = auth;
         Address = address;
         Secure = secure;
@@ -21,16 +26,24 @@ public sealed class SocketHandshake
         XDomain = xdomain;
     }
 
+    // A local socket reads its headers and query from its connection's handshake, which builds
+    // them only when first read.
     internal SocketHandshake(EngineHandshake engine, JsonElement auth)
-        : this(engine.Headers, engine.Query, auth, engine.RemoteAddress, engine.Secure, engine.Time, engine.Url, engine.Headers.Origin.Count > 0)
     {
+        _engine = engine;
+        Auth = auth;
+        Address = engine.RemoteAddress;
+        Secure = engine.Secure;
+        Time = engine.Time;
+        Url = engine.Url;
+        XDomain = engine.HasHeader(HeaderNames.Origin);
     }
 
     /// <summary>Headers of the first HTTP request of the connection.</summary>
-    public IHeaderDictionary Headers { get; }
+    public IHeaderDictionary Headers => _headers ?? _engine!.Headers;
 
     /// <summary>Query parameters of the first request.</summary>
-    public IQueryCollection Query { get; }
+    public IQueryCollection Query => _query ?? _engine!.Query;
 
     /// <summary>The auth payload of the CONNECT packet (an empty object when none was sent).</summary>
     public JsonElement Auth { get; }

@@ -1,27 +1,56 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Primitives;
 
 namespace Synapse.SocketIO.Engine;
 
 /// <summary>What the handshake request told about the client, captured when the session opened.</summary>
+/// <remarks>
+/// Every connection keeps one for its whole life and most applications never read its headers or
+/// query: the headers are kept as a flat array and the query as the URL's tail, and the
+/// dictionaries are built on first read (benchmark S1: memory per idle connection).
+/// </remarks>
 public sealed class EngineHandshake
 {
+    private readonly KeyValuePair<string, StringValues>[] _headerValues;
+    private readonly int _queryStart = -1;
+    private readonly string? _queryText;
+    private IHeaderDictionary? _headers;
+    private IQueryCollection? _query;
+
     internal EngineHandshake(HttpContext context, DateTimeOffset time)
     {
         var request = context.Request;
-        Headers = new HeaderDictionary(request.Headers.ToDictionary(h => h.Key, h => h.Value, StringComparer.OrdinalIgnoreCase));
-        Query = new QueryCollection(request.Query.ToDictionary(q => q.Key, q => q.Value, StringComparer.Ordinal));
+        // CopyTo rather than foreach: enumerating Kestrel's headers through the interface boxes an
+        // enumerator that Kestrel then keeps for the life of the request, i.e. of a WebSocket.
+        var headers = request.Headers;
+        _headerValues = new KeyValuePair<string, StringValues>[headers.Count];
+        headers.CopyTo(_headerValues, 0);
         RemoteAddress = context.Connection.RemoteIpAddress;
         Secure = request.IsHttps;
         Time = time;
         Url = request.PathBase + request.Path + request.QueryString;
+        // The query's text is normally the URL's tail: keep where it starts rather than a copy.
+        var query = request.QueryString.Value;
+        if (!string.IsNullOrEmpty(query))
+        {
+            if (Url.EndsWith(query, StringComparison.Ordinal))
+            {
+                _queryStart = Url.Length - query.Length;
+            }
+            else
+            {
+                _queryText = query;
+            }
+        }
     }
 
     /// <summary>Request headers (a copy: the request object does not outlive the handshake).</summary>
-    public IHeaderDictionary Headers { get; }
+    public IHeaderDictionary Headers => System.Threading.Volatile.Read(ref _headers) ?? BuildHeaders();
 
     /// <summary>Query string parameters.</summary>
-    public IQueryCollection Query { get; }
+    public IQueryCollection Query => System.Threading.Volatile.Read(ref _query) ?? BuildQuery();
 
     /// <summary>Client address as Kestrel saw it (use forwarded headers middleware behind a proxy).</summary>
     public IPAddress? RemoteAddress { get; }
@@ -34,4 +63,40 @@ public sealed class EngineHandshake
 
     /// <summary>The handshake request's URL (path and query).</summary>
     public string Url { get; }
+
+    /// <summary>Whether the request carried a header, without building <see cref="Headers"/>.</summary>
+    internal bool HasHeader(string name)
+    {
+        foreach (var (key, value) in _headerValues)
+        {
+            if (string.Equals(key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return value.Count > 0;
+            }
+        }
+
+        return false;
+    }
+
+    private IHeaderDictionary BuildHeaders()
+    {
+        var headers = new Dictionary<string, StringValues>(_headerValues.Length, StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in _headerValues)
+        {
+            headers[key] = value;
+        }
+
+        var built = new HeaderDictionary(headers);
+        return Interlocked.CompareExchange(ref _headers, built, null) ?? built;
+    }
+
+    private IQueryCollection BuildQuery()
+    {
+        // The same parser as the request's own Query, over the same text (QueryString.Value).
+        var text = _queryText ?? (_queryStart < 0 ? null : Url[_queryStart..]);
+        var parsed = QueryHelpers.ParseNullableQuery(text);
+        // Keys compare ordinally, as they always did here (Node's query object is case-sensitive too).
+        var built = parsed is null ? new QueryCollection() : new QueryCollection(new Dictionary<string, StringValues>(parsed, StringComparer.Ordinal));
+        return Interlocked.CompareExchange(ref _query, built, null) ?? built;
+    }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -18,7 +19,8 @@ public sealed partial class EngineServer
 {
     private readonly ConcurrentDictionary<string, EngineSocket> _clients = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
-    private readonly ILoggerFactory _loggerFactory;
+    // Shared by every session (CreateLogger<T> allocates a wrapper per call).
+    private readonly ILogger<EngineSocket> _socketLogger;
     private readonly ConnectionRateLimiter? _rateLimiter;
     private TaskCompletionSource? _drained;
     // Open sessions plus handshakes under way that hold a slot (MaxConnections).
@@ -28,8 +30,9 @@ public sealed partial class EngineServer
     public EngineServer(IOptions<EngineIOOptions> options, ILoggerFactory? loggerFactory = null)
     {
         Options = options.Value;
-        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
-        _logger = _loggerFactory.CreateLogger<EngineServer>();
+        loggerFactory ??= NullLoggerFactory.Instance;
+        _logger = loggerFactory.CreateLogger<EngineServer>();
+        _socketLogger = loggerFactory.CreateLogger<EngineSocket>();
         if (Options.MaxConnectionAttemptsPerIpPerSecond is { } rate)
         {
             _rateLimiter = new ConnectionRateLimiter(rate);
@@ -62,8 +65,7 @@ public sealed partial class EngineServer
             return;
         }
 
-        var query = context.Request.Query;
-        var transport = query["transport"].ToString();
+        var (transport, sid, protocol) = ReadQuery(context.Request.QueryString);
         var isWebSocket = WebSocketHandshake.IsWebSocketRequest(context);
 
         if (!IsEnabled(transport))
@@ -78,7 +80,6 @@ public sealed partial class EngineServer
             return;
         }
 
-        var sid = query["sid"].ToString();
         if (sid.Length > 0)
         {
             await HandleSessionRequestAsync(context, sid, transport, isWebSocket);
@@ -120,7 +121,7 @@ public sealed partial class EngineServer
                 return;
             }
 
-            if (query["EIO"].ToString() != "4")
+            if (protocol != "4")
             {
                 await RefuseAsync(context, EngineErrorCode.UnsupportedProtocolVersion);
                 return;
@@ -331,12 +332,53 @@ public sealed partial class EngineServer
     }
 
     /// <summary>Opens a session; the caller reserved its slot, which this releases if no session opens.</summary>
+    /// <remarks>
+    /// One method, with no callback: a WebSocket session's whole life is awaited here, so every
+    /// frame of this chain (and closure) would be kept for every open connection.
+    /// </remarks>
     private async Task HandshakeAsync(HttpContext context, bool isWebSocket)
     {
         var opened = false;
         try
         {
-            await HandshakeCoreAsync(context, isWebSocket, () => opened = true);
+            string? accept = null;
+            if (isWebSocket && !WebSocketHandshake.IsValid(context, out accept))
+            {
+                await RefuseAsync(context, EngineErrorCode.BadRequest);
+                return;
+            }
+
+            var id = Internal.IdGenerator.NewId();
+            var handshake = new EngineHandshake(context, DateTimeOffset.UtcNow);
+            var logger = _socketLogger;
+            if (Options.Cookie is { } cookie)
+            {
+                context.Response.Cookies.Append(cookie.Name, id, new CookieOptions
+                {
+                    Path = cookie.Path,
+                    Domain = cookie.Domain,
+                    HttpOnly = cookie.HttpOnly,
+                    Secure = cookie.Secure,
+                    SameSite = cookie.SameSite,
+                    MaxAge = cookie.MaxAge,
+                });
+            }
+
+            if (isWebSocket)
+            {
+                var (input, output) = await WebSocketHandshake.AcceptAsync(context, accept!);
+                var websocket = new WebSocketTransport(this);
+                var socket = Open(id, handshake, websocket, logger, upgrades: []);
+                opened = true;
+                await websocket.RunAsync(context, socket, input, output, probing: false);
+                return;
+            }
+
+            var polling = new PollingTransport(this);
+            var pollingSocket = Open(id, handshake, polling, logger, upgrades: Options.AllowUpgrades && Options.Transports.HasFlag(EngineTransports.WebSocket) ? ["websocket"] : []);
+            opened = true;
+            polling.Attach(pollingSocket);
+            await polling.HandleGetAsync(context);
         }
         finally
         {
@@ -345,48 +387,6 @@ public sealed partial class EngineServer
                 ReleaseSessionSlot();
             }
         }
-    }
-
-    private async Task HandshakeCoreAsync(HttpContext context, bool isWebSocket, Action onOpened)
-    {
-        string? accept = null;
-        if (isWebSocket && !WebSocketHandshake.IsValid(context, out accept))
-        {
-            await RefuseAsync(context, EngineErrorCode.BadRequest);
-            return;
-        }
-
-        var id = Internal.IdGenerator.NewId();
-        var handshake = new EngineHandshake(context, DateTimeOffset.UtcNow);
-        var logger = _loggerFactory.CreateLogger<EngineSocket>();
-        if (Options.Cookie is { } cookie)
-        {
-            context.Response.Cookies.Append(cookie.Name, id, new CookieOptions
-            {
-                Path = cookie.Path,
-                Domain = cookie.Domain,
-                HttpOnly = cookie.HttpOnly,
-                Secure = cookie.Secure,
-                SameSite = cookie.SameSite,
-                MaxAge = cookie.MaxAge,
-            });
-        }
-
-        if (isWebSocket)
-        {
-            var (input, output) = await WebSocketHandshake.AcceptAsync(context, accept!);
-            var websocket = new WebSocketTransport(this);
-            var socket = Open(id, handshake, websocket, logger, upgrades: []);
-            onOpened();
-            await websocket.RunAsync(context, socket, input, output, probing: false);
-            return;
-        }
-
-        var polling = new PollingTransport(this);
-        var pollingSocket = Open(id, handshake, polling, logger, upgrades: Options.AllowUpgrades && Options.Transports.HasFlag(EngineTransports.WebSocket) ? ["websocket"] : []);
-        onOpened();
-        polling.Attach(pollingSocket);
-        await polling.HandleGetAsync(context);
     }
 
     private EngineSocket Open(string id, EngineHandshake handshake, EngineTransport transport, ILogger logger, string[] upgrades)
@@ -410,6 +410,18 @@ public sealed partial class EngineServer
         }
 
         return socket;
+    }
+
+    /// <summary>
+    /// The Engine.IO parameters, parsed as Request.Query would but not through it: the request keeps
+    /// what Request.Query parsed, and a WebSocket's request lasts as long as the connection.
+    /// </summary>
+    private static (string Transport, string Sid, string Protocol) ReadQuery(QueryString queryString)
+    {
+        var query = QueryHelpers.ParseNullableQuery(queryString.Value);
+        return (Value("transport"), Value("sid"), Value("EIO"));
+
+        string Value(string name) => query is not null && query.TryGetValue(name, out var value) ? value.ToString() : "";
     }
 
     private static EngineTransport TransportOf(EngineSocket socket) => socket.CurrentTransport;

@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace Synapse.SocketIO.Internal;
@@ -22,69 +23,44 @@ internal sealed class EventHandlerBinding
         CancellationToken,
     }
 
+    // Every socket registers the same handlers (usually in the connection handler): what is learnt
+    // from the method is computed once per method and shared, so a binding is a small object.
+    private static readonly ConditionalWeakTable<MethodInfo, Signature> Signatures = new();
+
     private readonly Delegate _handler;
-    private readonly MethodInvoker _invoker;
-    private readonly Kind[] _kinds;
-    private readonly int[] _argumentIndex;
-    private readonly Type[] _types;
+    private readonly Signature _signature;
 
     public EventHandlerBinding(Delegate handler, bool once = false)
     {
         _handler = handler;
         Once = once;
-        var method = handler.Method;
-        _invoker = MethodInvoker.Create(method);
-        var parameters = method.GetParameters();
-        _kinds = new Kind[parameters.Length];
-        _argumentIndex = new int[parameters.Length];
-        _types = new Type[parameters.Length];
-        var next = 0;
-        for (var i = 0; i < parameters.Length; i++)
-        {
-            var type = parameters[i].ParameterType;
-            _types[i] = type;
-            _kinds[i] = type == typeof(Socket) ? Kind.Socket
-                : type == typeof(AckCallback) ? Kind.Ack
-                : type == typeof(SocketIOArguments) ? Kind.Arguments
-                : type == typeof(object?[]) ? Kind.Objects
-                : type == typeof(CancellationToken) ? Kind.CancellationToken
-                : Kind.Argument;
-            if (_kinds[i] == Kind.Argument)
-            {
-                _argumentIndex[i] = next++;
-            }
-        }
-
-        ReturnsTask = typeof(Task).IsAssignableFrom(method.ReturnType) || method.ReturnType == typeof(ValueTask)
-            || (method.ReturnType.IsGenericType && method.ReturnType.GetGenericTypeDefinition() == typeof(ValueTask<>));
+        _signature = Signatures.GetValue(handler.Method, static method => new Signature(method));
     }
 
     public Delegate Handler => _handler;
 
     public bool Once { get; }
 
-    private bool ReturnsTask { get; }
-
     /// <summary>Calls the handler; a returned task is handed back so the caller can observe it.</summary>
     /// <exception cref="JsonException">An argument does not fit its parameter.</exception>
     public Task? Invoke(Socket socket, SocketIOArguments arguments, AckCallback? ack)
     {
-        var values = new object?[_kinds.Length];
-        for (var i = 0; i < _kinds.Length; i++)
+        var values = new object?[_signature.Kinds.Length];
+        for (var i = 0; i < _signature.Kinds.Length; i++)
         {
-            values[i] = _kinds[i] switch
+            values[i] = _signature.Kinds[i] switch
             {
                 Kind.Socket => socket,
                 Kind.Ack => ack ?? NoAck,
                 Kind.Arguments => arguments,
                 Kind.Objects => arguments.ToObjects(),
                 Kind.CancellationToken => socket.DisconnectedToken,
-                _ => arguments.GetValue(_argumentIndex[i], _types[i]),
+                _ => arguments.GetValue(_signature.ArgumentIndex[i], _signature.Types[i]),
             };
         }
 
-        var result = _invoker.Invoke(_handler.Target, values.AsSpan());
-        if (!ReturnsTask || result is null)
+        var result = _signature.Invoker.Invoke(_handler.Target, values.AsSpan());
+        if (!_signature.ReturnsTask || result is null)
         {
             return null;
         }
@@ -100,5 +76,46 @@ internal sealed class EventHandlerBinding
     private static void NoAck(params object?[] args)
     {
         // The client did not ask for an acknowledgement: answering is a no-op, as in Node.
+    }
+
+    private sealed class Signature
+    {
+        public Signature(MethodInfo method)
+        {
+            Invoker = MethodInvoker.Create(method);
+            var parameters = method.GetParameters();
+            Kinds = new Kind[parameters.Length];
+            ArgumentIndex = new int[parameters.Length];
+            Types = new Type[parameters.Length];
+            var next = 0;
+            for (var i = 0; i < parameters.Length; i++)
+            {
+                var type = parameters[i].ParameterType;
+                Types[i] = type;
+                Kinds[i] = type == typeof(Socket) ? Kind.Socket
+                    : type == typeof(AckCallback) ? Kind.Ack
+                    : type == typeof(SocketIOArguments) ? Kind.Arguments
+                    : type == typeof(object?[]) ? Kind.Objects
+                    : type == typeof(CancellationToken) ? Kind.CancellationToken
+                    : Kind.Argument;
+                if (Kinds[i] == Kind.Argument)
+                {
+                    ArgumentIndex[i] = next++;
+                }
+            }
+
+            ReturnsTask = typeof(Task).IsAssignableFrom(method.ReturnType) || method.ReturnType == typeof(ValueTask)
+                || (method.ReturnType.IsGenericType && method.ReturnType.GetGenericTypeDefinition() == typeof(ValueTask<>));
+        }
+
+        public MethodInvoker Invoker { get; }
+
+        public Kind[] Kinds { get; }
+
+        public int[] ArgumentIndex { get; }
+
+        public Type[] Types { get; }
+
+        public bool ReturnsTask { get; }
     }
 }

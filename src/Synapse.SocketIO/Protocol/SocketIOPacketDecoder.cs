@@ -33,6 +33,9 @@ public sealed class SocketIOPacketDecoder
         _options = options ?? SocketIODecoderOptions.Default;
     }
 
+    /// <summary>The limits in force.</summary>
+    internal SocketIODecoderOptions Options => _options;
+
     /// <summary>Whether a binary packet's header was read and its attachments are still expected.</summary>
     public bool IsAwaitingAttachments => _pendingAttachments is not null;
 

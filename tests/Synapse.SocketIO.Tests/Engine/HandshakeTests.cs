@@ -36,7 +36,7 @@ public sealed partial class HandshakeTests
     public async Task Polling_handshake_raises_Connection_with_the_request_details()
     {
         await using var server = await EngineTestServer.StartAsync();
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Polling.Url(extraQuery: "token=abc"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, server.Polling.Url(extraQuery: "token=abc&greeting=h%C3%A9+there"));
         request.Headers.Add("X-Custom", "hello");
         using var response = await server.Polling.Http.SendAsync(request);
         var open = EngineAssert.OpenPacket(await response.Content.ReadAsStringAsync());
@@ -48,7 +48,9 @@ public sealed partial class HandshakeTests
         Assert.Equal(EngineReadyState.Open, session.Socket.ReadyState);
         Assert.Equal("abc", session.Socket.Handshake.Query["token"].ToString());
         Assert.Equal("4", session.Socket.Handshake.Query["EIO"].ToString());
+        Assert.Equal("h\u00e9 there", session.Socket.Handshake.Query["greeting"].ToString());
         Assert.Equal("hello", session.Socket.Handshake.Headers["X-Custom"].ToString());
+        Assert.Equal("hello", session.Socket.Handshake.Headers["x-custom"].ToString());
         Assert.Equal(IPAddress.Loopback, session.Socket.Handshake.RemoteAddress);
         Assert.False(session.Socket.Handshake.Secure);
         Assert.StartsWith("/engine.io/?EIO=4&transport=polling", session.Socket.Handshake.Url);

@@ -105,6 +105,34 @@ public sealed class RecoveryTests
     }
 
     [Fact]
+    public async Task Data_first_set_long_after_connecting_or_never_is_restored_on_recovery()
+    {
+        // No connection handler touches Data here: the dictionary comes into being on first use.
+        await using var server = await SioTestServer.StartAsync(configure: o => o.ConnectionStateRecovery = new ConnectionStateRecoveryOptions());
+        await using var node = server.StartDriver();
+        var a = (await node.ConnectAsync("a", opts: Opts())).GetProperty("id").GetString()!;
+        var b = (await node.ConnectAsync("b", opts: Opts())).GetProperty("id").GetString()!;
+        (await server.SocketAsync(a)).Data["late"] = 42;
+
+        await DropAsync(server, node, "a", a);
+        await DropAsync(server, node, "b", b);
+        Assert.True((await ReconnectAsync(node, "a")).GetProperty("recovered").GetBoolean());
+        Assert.True((await ReconnectAsync(node, "b")).GetProperty("recovered").GetBoolean());
+
+        Assert.Equal(42, server.Io.Sockets.Sockets[a].Data["late"]);
+        var untouched = server.Io.Sockets.Sockets[b];
+        Assert.Empty(untouched.Data);
+        untouched.Data["now"] = "set";
+        Assert.Equal("set", untouched.Data["now"]);
+
+        // Replaced wholesale, then cleared with null: never null to the application.
+        untouched.Data = new Dictionary<string, object?> { ["x"] = 1 };
+        Assert.Equal(1, untouched.Data["x"]);
+        untouched.Data = null!;
+        Assert.Empty(untouched.Data);
+    }
+
+    [Fact]
     public async Task The_clients_own_automatic_reconnection_recovers()
     {
         await using var server = await StartAsync();
