@@ -271,13 +271,12 @@ public sealed partial class EngineSocket
     /// <summary>
     /// Swaps the queued packets into <paramref name="batch"/> (an empty list the transport owns),
     /// so taking a batch allocates nothing. False when <paramref name="transport"/> is not the
-    /// active one or nothing is queued. <paramref name="closing"/> tells that the session is closing.
+    /// active one or nothing is queued.
     /// </summary>
-    internal bool TryTakeBatch(EngineTransport transport, ref List<EnginePacket> batch, out bool closing)
+    internal bool TryTakeBatch(EngineTransport transport, ref List<EnginePacket> batch)
     {
         lock (_sync)
         {
-            closing = _state == EngineReadyState.Closing;
             if (!ReferenceEquals(transport, _transport) || _writeBuffer.Count == 0 || _state == EngineReadyState.Closed)
             {
                 return false;

@@ -103,7 +103,7 @@ internal sealed class PollingTransport : EngineTransport
                     byClient = _shutdownByClient;
                 }
 
-                if (_socket.TryTakeBatch(this, ref _batch, out _))
+                if (_socket.TryTakeBatch(this, ref _batch))
                 {
                     var closing = _batch.Contains(EnginePacket.Close);
                     try

@@ -44,19 +44,16 @@ internal static class WebSocketHandshake
     }
 
     /// <summary>Answers 101 and returns the connection's reader and writer, now speaking WebSocket.</summary>
-    public static async Task<(PipeReader Input, PipeWriter Output)> AcceptAsync(HttpContext context, string accept)
+    public static async Task<(PipeReader Input, StreamFrameWriter Output)> AcceptAsync(HttpContext context, string accept)
     {
         var response = context.Response;
         response.Headers.Upgrade = "websocket";
         response.Headers.Connection = "Upgrade";
         response.Headers.SecWebSocketAccept = accept;
         var stream = await context.Features.Get<IHttpUpgradeFeature>()!.UpgradeAsync();
-        // Zero-byte reads: an idle connection holds no read buffer until data arrives. The
-        // writer's segments go back to the pool at each flush: an idle connection holds none.
-        // (Kestrel makes its own pipe writer throw once the connection is upgraded, so the
-        // upgraded stream is the only way in.)
+        // Zero-byte reads: an idle connection holds no read buffer until data arrives.
         var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true, useZeroByteReads: true));
-        var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 4096, leaveOpen: true));
+        var output = new StreamFrameWriter(stream);
         return (input, output);
     }
 }

@@ -9,16 +9,9 @@ namespace Synapse.SocketIO.Engine.Transports;
 /// <summary>
 /// The WebSocket transport, framed by hand on Kestrel's upgraded connection: it reads frames
 /// straight out of the connection's pipe and writes each batch of queued packets as consecutive
-/// frames into it, flushed every <see cref="FlushThreshold"/> bytes.
+/// frames, flushed every <see cref="FlushThreshold"/> bytes (large payloads go to the connection
+/// as they are, without a copy), so a batch costs no buffer of its own size.
 /// </summary>
-/// <remarks>
-/// Writes happen in one of two places, never both at once (<see cref="_writing"/>). A packet
-/// sent while nothing else is being written is framed and flushed on the sender's thread
-/// (<see cref="TryWriteInline"/>): a broadcast then hands every idle recipient its frame without
-/// a thread-pool hop per recipient, and Kestrel's output scheduler sends the whole fan-out in one
-/// work item. Everything else (a busy or back-pressured connection, control frames, closing,
-/// the upgrade probe) goes through the writer loop, which takes whatever queued meanwhile as one batch.
-/// </remarks>
 internal sealed class WebSocketTransport : EngineTransport
 {
     private const ushort NormalClosure = 1000;
@@ -32,18 +25,14 @@ internal sealed class WebSocketTransport : EngineTransport
     private readonly EngineServer _server;
     private Microsoft.AspNetCore.Http.HttpContext? _context;
     private PipeReader _input = null!;
-    private PipeWriter _output = null!;
+    private StreamFrameWriter _output = null!;
     private readonly Internal.AsyncSignal _signal = new();
     private readonly object _gate = new();
     private List<EnginePacket> _batch = new();
     private List<(WebSocketOpcode Opcode, byte[] Payload)> _control = new();
     private List<(WebSocketOpcode Opcode, byte[] Payload)> _controlSpare = new();
     private EngineSocket _socket = null!;
-    private volatile bool _probing;
-    // 1 while someone (the writer loop or an inline sender) owns _output; held until RunAsync starts.
-    private int _writing = 1;
-    // Set by the writer loop when it found _writing taken: the owner wakes it again on release.
-    private int _loopMissed;
+    private bool _probing;
     private bool _closeRequested;
     private ushort _closeStatus = NormalClosure;
     private string? _closeReason;
@@ -57,13 +46,7 @@ internal sealed class WebSocketTransport : EngineTransport
 
     public override string Name => "websocket";
 
-    public override void Wake()
-    {
-        if (!TryWriteInline())
-        {
-            _signal.Set();
-        }
-    }
+    public override void Wake() => _signal.Set();
 
     public override void Shutdown(bool clientInitiated) => RequestClose(NormalClosure, null, null);
 
@@ -75,14 +58,13 @@ internal sealed class WebSocketTransport : EngineTransport
     }
 
     /// <summary>Runs the transport until the connection ends; <paramref name="probing"/> for an upgrade.</summary>
-    public async Task RunAsync(Microsoft.AspNetCore.Http.HttpContext context, EngineSocket socket, PipeReader input, PipeWriter output, bool probing)
+    public async Task RunAsync(Microsoft.AspNetCore.Http.HttpContext context, EngineSocket socket, PipeReader input, StreamFrameWriter output, bool probing)
     {
         _context = context;
         _input = input;
         _output = output;
         _socket = socket;
         _probing = probing;
-        Interlocked.Exchange(ref _writing, 0);
         // The open packet was queued before this transport existed.
         _signal.Set();
         var writer = WriteLoopAsync();
@@ -347,8 +329,6 @@ internal sealed class WebSocketTransport : EngineTransport
         if (packet.Type == EnginePacketType.Upgrade && _socket.CompleteUpgrade(this))
         {
             _probing = false;
-            // What was queued while the upgrade completed waited for the flag just cleared.
-            _signal.Set();
             return true;
         }
 
@@ -374,15 +354,6 @@ internal sealed class WebSocketTransport : EngineTransport
             while (true)
             {
                 await _signal.WaitAsync();
-                // Full fences on both sides (Interlocked): an inline writer releasing the flag
-                // either lets this acquire it or sees _loopMissed and signals again.
-                Interlocked.Exchange(ref _loopMissed, 1);
-                if (Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
-                {
-                    continue;
-                }
-
-                Volatile.Write(ref _loopMissed, 0);
                 while (true)
                 {
                     List<(WebSocketOpcode Opcode, byte[] Payload)> control;
@@ -402,7 +373,7 @@ internal sealed class WebSocketTransport : EngineTransport
                     }
 
                     control.Clear();
-                    var batch = !close && !_probing && _socket.TryTakeBatch(this, ref _batch, out _);
+                    var batch = !close && !_probing && _socket.TryTakeBatch(this, ref _batch);
                     if (batch)
                     {
                         await WriteBatchAsync();
@@ -435,13 +406,11 @@ internal sealed class WebSocketTransport : EngineTransport
                         continue;
                     }
 
-                    // A sender that found the flag taken signalled: the next wait returns at once.
-                    Interlocked.Exchange(ref _writing, 0);
                     break;
                 }
             }
         }
-        catch (Exception ex) when (IsConnectionGone(ex))
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ConnectionAbortedException or ConnectionResetException or InvalidOperationException or ObjectDisposedException)
         {
             RequestClose(NormalClosure, EngineCloseReason.TransportError, ex);
             _input.CancelPendingRead();
@@ -450,103 +419,24 @@ internal sealed class WebSocketTransport : EngineTransport
 
     private async Task WriteBatchAsync()
     {
-        var unflushed = 0;
         foreach (var packet in _batch)
         {
-            WriteFrame(packet.IsBinary ? WebSocketOpcode.Binary : WebSocketOpcode.Text, packet.Encoded.Span);
-            unflushed += packet.Encoded.Length;
-            if (unflushed >= FlushThreshold)
+            var opcode = packet.IsBinary ? WebSocketOpcode.Binary : WebSocketOpcode.Text;
+            var payload = packet.Encoded;
+            if (payload.Length >= FlushThreshold)
+            {
+                WriteFrameHeader(_output, opcode, payload.Length);
+                await _output.WriteDirectAsync(payload);
+                continue;
+            }
+
+            WriteFrame(opcode, payload.Span);
+            if (_output.Buffered >= FlushThreshold)
             {
                 await _output.FlushAsync();
-                unflushed = 0;
             }
         }
     }
-
-    /// <summary>
-    /// Writes what the session has queued on the calling thread, if nothing else is writing and
-    /// nothing but data is pending; false hands the work to the writer loop.
-    /// </summary>
-    private bool TryWriteInline()
-    {
-        if (_probing || Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
-        {
-            return false;
-        }
-
-        if (!_socket.TryTakeBatch(this, ref _batch, out var closing))
-        {
-            ReleaseInline(wakeLoop: closing);
-            return !closing;
-        }
-
-        try
-        {
-            foreach (var packet in _batch)
-            {
-                WriteFrame(packet.IsBinary ? WebSocketOpcode.Binary : WebSocketOpcode.Text, packet.Encoded.Span);
-            }
-
-            var flush = _output.FlushAsync();
-            if (!flush.IsCompletedSuccessfully)
-            {
-                // Back-pressure (or a fault): finish off this thread, still holding the writer.
-                _ = FinishInlineAsync(flush, closing);
-                return true;
-            }
-
-            flush.GetAwaiter().GetResult();
-        }
-        catch (Exception ex) when (IsConnectionGone(ex))
-        {
-            OnWriteFailed(ex);
-            return true;
-        }
-
-        _socket.OnBatchWritten(_batch);
-        _batch.Clear();
-        ReleaseInline(wakeLoop: closing);
-        return true;
-    }
-
-    private async Task FinishInlineAsync(ValueTask<FlushResult> flush, bool closing)
-    {
-        try
-        {
-            await flush;
-        }
-        catch (Exception ex) when (IsConnectionGone(ex))
-        {
-            OnWriteFailed(ex);
-            return;
-        }
-
-        _socket.OnBatchWritten(_batch);
-        _batch.Clear();
-        ReleaseInline(wakeLoop: closing);
-    }
-
-    // The loop takes over: it writes the close frame (or finds the connection gone) and ends.
-    private void OnWriteFailed(Exception ex)
-    {
-        _batch.Clear();
-        RequestClose(NormalClosure, EngineCloseReason.TransportError, ex);
-        _input.CancelPendingRead();
-        ReleaseInline(wakeLoop: true);
-    }
-
-    private void ReleaseInline(bool wakeLoop)
-    {
-        Interlocked.Exchange(ref _writing, 0);
-        // A closing session needs the loop to finish the close once the queue is empty.
-        if (wakeLoop || Volatile.Read(ref _loopMissed) != 0)
-        {
-            _signal.Set();
-        }
-    }
-
-    private static bool IsConnectionGone(Exception ex) => ex is IOException or OperationCanceledException or ConnectionAbortedException
-        or ConnectionResetException or InvalidOperationException or ObjectDisposedException;
 
     private async Task WriteCloseAsync()
     {
@@ -568,7 +458,7 @@ internal sealed class WebSocketTransport : EngineTransport
     }
 
     /// <summary>Sends a normal close frame on a connection that will carry nothing else.</summary>
-    public static async Task CloseAtOnceAsync(PipeReader input, PipeWriter output)
+    public static async Task CloseAtOnceAsync(PipeReader input, StreamFrameWriter output)
     {
         WriteCloseFrame(output, NormalClosure);
         await output.FlushAsync();
@@ -577,7 +467,7 @@ internal sealed class WebSocketTransport : EngineTransport
 
     private void WriteCloseFrame(ushort status) => WriteCloseFrame(_output, status);
 
-    private static void WriteCloseFrame(PipeWriter output, ushort status)
+    private static void WriteCloseFrame(StreamFrameWriter output, ushort status)
     {
         Span<byte> body = stackalloc byte[2];
         // 1005, 1006 and 1015 must never appear on the wire.
@@ -587,13 +477,13 @@ internal sealed class WebSocketTransport : EngineTransport
 
     private void WriteFrame(WebSocketOpcode opcode, ReadOnlySpan<byte> payload) => WriteFrame(_output, opcode, payload);
 
-    private static void WriteFrame(PipeWriter output, WebSocketOpcode opcode, ReadOnlySpan<byte> payload)
+    private static void WriteFrame(StreamFrameWriter output, WebSocketOpcode opcode, ReadOnlySpan<byte> payload)
     {
         WriteFrameHeader(output, opcode, payload.Length);
         output.Write(payload);
     }
 
-    private static void WriteFrameHeader(PipeWriter output, WebSocketOpcode opcode, int payloadLength)
+    private static void WriteFrameHeader(StreamFrameWriter output, WebSocketOpcode opcode, int payloadLength)
     {
         var header = output.GetSpan(WebSocketFrameHeader.MaxServerHeaderLength);
         output.Advance(WebSocketFrameHeader.WriteServerHeader(header, opcode, payloadLength));
