@@ -129,6 +129,7 @@ public static class Report
         sb.AppendLine();
         Table(sb, servers, Variants("S3cpu"), v => v, (srv, v) => Get(srv, "S3cpu", v), r => r.CpuSPerMillion, r => $"{r.CpuSPerMillion:0.###}{Spread(r)}; core 0 incl. softirq {r.CoreCpuSPerMillion:0.###} (p50 {r.P50Ms} / p99 {r.P99Ms} ms)", higherIsBetter: false);
         var ladders = run.Runs.Where(r => r.Scenario == "S3" && r.Ladder is not null).ToList();
+        LadderCpu(sb, servers, ladders);
         if (ladders.Count > 0)
         {
             sb.AppendLine();
@@ -219,6 +220,61 @@ public static class Report
         sb.AppendLine(notes.Trim());
         sb.AppendLine();
         return sb.ToString();
+    }
+
+    // "20k:ok(p99 3.4ms, 100%, gen 54%, srv 34%, ..." -> (20000, 0.34)
+    private static readonly System.Text.RegularExpressions.Regex LadderStep =
+        new(@"(\d+(?:\.\d+)?)([kM]?):ok\([^,]*, [^,]*, gen \d+%, srv (\d+)%");
+
+    /// <summary>
+    /// Server CPU per million deliveries at every ladder rate that every server passed, from the
+    /// steps' server CPU share (whole percent over a 3-second step, so about ±1% of a core): how
+    /// the cost of a delivery moves with the rate, which one fixed rate cannot show.
+    /// </summary>
+    private static void LadderCpu(StringBuilder sb, List<string> servers, List<Result> ladders)
+    {
+        var byVariant = ladders.GroupBy(r => r.Variant).ToList();
+        if (byVariant.Count == 0)
+        {
+            return;
+        }
+
+        sb.AppendLine();
+        sb.AppendLine("Server CPU-seconds per million deliveries along the ladder (median over the repeats of each passing step's server CPU share divided by its rate), at the rates every server passed in at least one repeat:");
+        sb.AppendLine();
+        var shown = servers.Where(srv => ladders.Any(r => r.Server == srv)).ToList();
+        sb.AppendLine("| | rate | " + string.Join(" | ", shown) + " | synapse ×node |");
+        sb.AppendLine("| --- | --- | " + string.Join(" | ", shown.Select(_ => "---")) + " | --- |");
+        foreach (var group in byVariant)
+        {
+            var perServer = shown.ToDictionary(srv => srv, srv =>
+            {
+                var steps = new Dictionary<double, List<double>>();
+                foreach (var r in group.Where(r => r.Server == srv))
+                {
+                    foreach (System.Text.RegularExpressions.Match m in LadderStep.Matches(r.Ladder!))
+                    {
+                        var rate = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * (m.Groups[2].Value == "M" ? 1e6 : m.Groups[2].Value == "k" ? 1e3 : 1);
+                        var cpu = double.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture) / 100;
+                        (steps.TryGetValue(rate, out var list) ? list : steps[rate] = new List<double>()).Add(cpu / rate * 1e6);
+                    }
+                }
+
+                return steps;
+            });
+            var rates = perServer.Values.Select(d => (IEnumerable<double>)d.Keys).Aggregate((a, b) => a.Intersect(b)).OrderBy(x => x).ToList();
+            foreach (var rate in rates)
+            {
+                double Median(string srv)
+                {
+                    var values = perServer[srv][rate].OrderBy(x => x).ToList();
+                    return values[values.Count / 2];
+                }
+
+                var ratio = perServer.ContainsKey("synapse") && perServer.ContainsKey("node") && Median("node") > 0 ? $"{Median("synapse") / Median("node"):0.00}×" : "–";
+                sb.AppendLine($"| {group.Key} | {rate.ToString("#,0", CultureInfo.InvariantCulture)} | " + string.Join(" | ", shown.Select(srv => $"{Median(srv):0.##}")) + $" | {ratio} |");
+            }
+        }
     }
 
     private static int Order(string s) => s switch { "synapse" => 0, "synapse-nospin" => 1, "node" => 2, "node-eiows" => 3, "raw" => 4, _ => 5 };
