@@ -101,6 +101,7 @@ static class Suite
             cfg.S2Max = false;
             cfg.S3Ladder = [];
             cfg.S3StepMs = 3000;
+            cfg.S3WarmupMs = 5000;
             cfg.S4Connections = 1000;
             cfg.S4Rates = [1000];
             cfg.S4Modes = ["ws"];
@@ -161,7 +162,7 @@ static class Suite
                 ["server_settings"] = "perMessageDeflate off, pingInterval 25000 ms, pingTimeout 20000 ms, maxHttpBufferSize 1e6, logging off; .NET: Release, workstation GC",
                 ["s1_sizes"] = string.Join(", ", cfg.S1Sizes),
                 ["s2"] = $"clients {string.Join("/", cfg.S2Clients)}; rates {string.Join("/", cfg.S2Rates)} acks/s for {cfg.S2DurationMs} ms each, 32-char string payload; max: closed loop, 1000 echoes in flight",
-                ["s3"] = $"{cfg.S3Clients} clients, rooms {string.Join(" and ", cfg.S3RoomCounts.Select(n => $"{n}x{cfg.S3Clients / n}"))}; fixed rate {cfg.S3FixedRate:0} deliveries/s; ladder {(cfg.S3Ladder.Length == 0 ? "none" : string.Join("/", cfg.S3Ladder.Select(r => $"{r / 1000:0}k")))}; {cfg.S3StepMs} ms per step; payload [\"tick\", timestamp, 32 chars]; timestamps parsed on 1 in 8",
+                ["s3"] = $"{cfg.S3Clients} clients, rooms {string.Join(" and ", cfg.S3RoomCounts.Select(n => $"{n}x{cfg.S3Clients / n}"))}; warm-up {cfg.S3WarmupMs} ms at 20000/s, then the fixed rate {cfg.S3FixedRate:0} deliveries/s for {cfg.S3FixedMs} ms; ladder {(cfg.S3Ladder.Length == 0 ? "none" : string.Join("/", cfg.S3Ladder.Select(r => $"{r / 1000:0}k")))}; {cfg.S3StepMs} ms per step; payload [\"tick\", timestamp, 32 chars]; timestamps parsed on 1 in 8",
                 ["s4"] = $"{cfg.S4Connections} connections at {string.Join("/", cfg.S4Rates)} per s, {string.Join(" and ", cfg.S4Modes)}",
                 ["s5"] = $"two nodes of the same server on one redis-server (a fresh one per run, free port, no persistence), Redis adapters with their defaults (classic pub/sub); {cfg.S5Clients} clients split evenly over the nodes, rooms {string.Join(" and ", cfg.S5RoomCounts.Select(n => $"{n}x{cfg.S5Clients / n}"))} (half of every room on each node); broadcasts driven on node 1; fixed rate {cfg.S3FixedRate:0} deliveries/s; ladder {(cfg.S5Ladder.Length == 0 ? "none" : string.Join("/", cfg.S5Ladder.Select(r => $"{r / 1000:0}k")))}; CPU summed over both nodes; pinning: both nodes and redis-server on core 0, generator on core 1",
             },
