@@ -100,19 +100,6 @@ public sealed class RedisProc : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        }
-        catch (Exception)
-        {
-        }
-
-        _process.Dispose();
+        await ProcessStop.KillAndDisposeAsync(_process);
     }
 }

@@ -123,20 +123,7 @@ public sealed class ServerProc : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _http.Dispose();
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        }
-        catch (Exception)
-        {
-        }
-
-        _process.Dispose();
+        await ProcessStop.KillAndDisposeAsync(_process);
         // Let the kernel release the port and sockets before the next server binds.
         await Task.Delay(300);
     }
