@@ -45,8 +45,11 @@ internal sealed partial class Client
 
     public EngineSocket Conn { get; }
 
-    /// <summary>Queues an encoded packet; a volatile one is dropped if the transport is busy.</summary>
-    public void Write(EncodedSocketIOPacket packet, bool isVolatile)
+    /// <summary>
+    /// Queues an encoded packet; a volatile one is dropped if the transport is busy, and one with
+    /// <paramref name="compress"/> false is never compressed (<c>socket.Compress(false)</c>).
+    /// </summary>
+    public void Write(EncodedSocketIOPacket packet, bool isVolatile, bool compress = true)
     {
         if (isVolatile && !Conn.CanWriteNow)
         {
@@ -54,7 +57,7 @@ internal sealed partial class Client
             return;
         }
 
-        Conn.Send(packet.EnginePackets);
+        Conn.Send(packet.EnginePackets, compress);
         if (_server.Metrics.Enabled)
         {
             var bytes = (long)packet.Text.Length;

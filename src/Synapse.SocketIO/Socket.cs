@@ -40,7 +40,7 @@ public sealed partial class Socket
     // more objects for every idle socket.
     private readonly object _stateLock = new();
     private List<SocketIOPacket>? _pending = new();
-    private List<(EncodedSocketIOPacket Packet, string? Offset, bool Volatile)>? _replay;
+    private List<(EncodedSocketIOPacket Packet, string? Offset, bool Volatile, bool Compress)>? _replay;
     private int _connected;
     private int _closed;
 
@@ -222,7 +222,7 @@ public sealed partial class Socket
         }
 
         NotifyOutgoing(eventName, args);
-        _client.Write(Server.Encoder.EncodeEvent(Namespace.Name, eventName, args), isVolatile);
+        _client.Write(Server.Encoder.EncodeEvent(Namespace.Name, eventName, args), isVolatile, compress);
         return true;
     }
 
@@ -233,7 +233,7 @@ public sealed partial class Socket
         var completion = new TaskCompletionSource<SocketIOArguments>(TaskCreationOptions.RunContinuationsAsynchronously);
         Acks[id] = response => completion.TrySetResult(response);
         NotifyOutgoing(eventName, args);
-        _client.Write(Server.Encoder.EncodeEvent(Namespace.Name, eventName, args, id), isVolatile);
+        _client.Write(Server.Encoder.EncodeEvent(Namespace.Name, eventName, args, id), isVolatile, compress);
         // A disconnect ends the wait too: the answer can no longer come.
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, DisconnectedToken);
         try
@@ -268,7 +268,7 @@ public sealed partial class Socket
             return;
         }
 
-        _client.Write(encoded, flags.Volatile);
+        _client.Write(encoded, flags.Volatile, flags.Compress);
     }
 
     /// <summary>
@@ -304,7 +304,7 @@ public sealed partial class Socket
 
         while (true)
         {
-            List<(EncodedSocketIOPacket Packet, string? Offset, bool Volatile)> batch;
+            List<(EncodedSocketIOPacket Packet, string? Offset, bool Volatile, bool Compress)> batch;
             lock (_stateLock)
             {
                 if (_replay is null || _replay.Count == 0)
@@ -317,14 +317,14 @@ public sealed partial class Socket
                 _replay = new();
             }
 
-            foreach (var (packet, offset, isVolatile) in batch)
+            foreach (var (packet, offset, isVolatile, compress) in batch)
             {
                 if (offset is not null && last is not null && RecoveryOffset.Compare(offset, last) <= 0)
                 {
                     continue;
                 }
 
-                _client.Write(packet, isVolatile);
+                _client.Write(packet, isVolatile, compress);
             }
         }
     }
@@ -342,7 +342,7 @@ public sealed partial class Socket
                 return false;
             }
 
-            _replay.Add((encoded, offset, flags.Volatile));
+            _replay.Add((encoded, offset, flags.Volatile, flags.Compress));
             return true;
         }
     }

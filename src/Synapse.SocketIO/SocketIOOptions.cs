@@ -48,6 +48,9 @@ public sealed class SocketIOOptions
     /// <summary>Compression of long-polling responses.</summary>
     public EngineHttpCompressionOptions? HttpCompression { get => Engine.HttpCompression; set => Engine.HttpCompression = value; }
 
+    /// <summary>WebSocket compression (permessage-deflate); null (the default) turns it off.</summary>
+    public EnginePerMessageDeflateOptions? PerMessageDeflate { get => Engine.PerMessageDeflate; set => Engine.PerMessageDeflate = value; }
+
     /// <summary>Most bytes waiting to be sent to one client before it is dropped. Default 10 MB.</summary>
     public long MaxSendBufferSize { get => Engine.MaxSendBufferSize; set => Engine.MaxSendBufferSize = value; }
 

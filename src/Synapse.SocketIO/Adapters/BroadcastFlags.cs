@@ -12,7 +12,10 @@ public sealed record BroadcastFlags
     /// <summary>Only this node's clients (no cluster fan-out).</summary>
     public bool Local { get; init; }
 
-    /// <summary>Whether the packet may be compressed (long-polling responses).</summary>
+    /// <summary>
+    /// Whether the packet may be compressed: permessage-deflate on WebSocket, HTTP compression of
+    /// the long-polling response that carries it. Default true.
+    /// </summary>
     public bool Compress { get; init; } = true;
 
     /// <summary>How long to wait for acknowledgements; null waits forever.</summary>

@@ -47,10 +47,11 @@ public sealed class EngineIOOptions
     public EngineHttpCompressionOptions? HttpCompression { get; set; } = new();
 
     /// <summary>
-    /// WebSocket permessage-deflate (RFC 7692). Off by default, as in Node. Not implemented yet:
-    /// the extension is never negotiated, which every client accepts.
+    /// WebSocket compression (permessage-deflate, RFC 7692); null (the default) turns it off,
+    /// as in Node. When on, data messages of at least <see cref="EnginePerMessageDeflateOptions.Threshold"/>
+    /// bytes are compressed unless sent with <c>compress: false</c>.
     /// </summary>
-    public bool PerMessageDeflate { get; set; }
+    public EnginePerMessageDeflateOptions? PerMessageDeflate { get; set; }
 
     /// <summary>How long a closing long-polling session waits for a GET to deliver its close packet. Node: 30 s.</summary>
     public TimeSpan PollingCloseTimeout { get; set; } = TimeSpan.FromSeconds(30);

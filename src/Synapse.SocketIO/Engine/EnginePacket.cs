@@ -1,5 +1,7 @@
 using System.Buffers.Text;
+using System.IO.Compression;
 using System.Text;
+using Synapse.SocketIO.Engine.Transports;
 
 namespace Synapse.SocketIO.Engine;
 
@@ -7,17 +9,21 @@ namespace Synapse.SocketIO.Engine;
 /// An outbound Engine.IO packet, encoded once. The same instance may be queued to any number of
 /// sessions on any transport: WebSocket sessions write <see cref="Encoded"/> as the frame payload,
 /// long-polling sessions write it into their payloads (binary data as <c>b</c> + base64, computed
-/// at most once per packet).
+/// at most once per packet). With permessage-deflate, the compressed form is also computed at
+/// most once per packet, whatever the number of recipients.
 /// </summary>
 public sealed class EnginePacket
 {
     private byte[]? _base64;
+    private EnginePacket? _uncompressed;
+    private DeflatedPayload? _deflated;
 
-    private EnginePacket(EnginePacketType type, bool isBinary, ReadOnlyMemory<byte> encoded)
+    private EnginePacket(EnginePacketType type, bool isBinary, ReadOnlyMemory<byte> encoded, bool compress = true)
     {
         Type = type;
         IsBinary = isBinary;
         Encoded = encoded;
+        Compress = compress;
     }
 
     /// <summary>The packet type.</summary>
@@ -31,6 +37,37 @@ public sealed class EnginePacket
     /// for a binary message, the raw bytes.
     /// </summary>
     public ReadOnlyMemory<byte> Encoded { get; }
+
+    /// <summary>
+    /// Whether a transport may compress the packet (Node's per-packet <c>compress</c> option,
+    /// true unless it was sent with <c>compress: false</c>).
+    /// </summary>
+    internal bool Compress { get; }
+
+    /// <summary>
+    /// The same packet (the same bytes) marked not to be compressed; made once per packet, so a
+    /// broadcast with <c>Compress(false)</c> queues one shared object to every recipient.
+    /// </summary>
+    internal EnginePacket Uncompressed
+    {
+        get
+        {
+            if (!Compress)
+            {
+                return this;
+            }
+
+            var twin = Volatile.Read(ref _uncompressed);
+            if (twin is null)
+            {
+                // A race only makes an identical twin; either may be queued.
+                twin = new EnginePacket(Type, IsBinary, Encoded, compress: false);
+                twin = Interlocked.CompareExchange(ref _uncompressed, twin, null) ?? twin;
+            }
+
+            return twin;
+        }
+    }
 
     /// <summary>Creates a text message packet from a string.</summary>
     public static EnginePacket TextMessage(string text) => Text(EnginePacketType.Message, text);
@@ -108,4 +145,38 @@ public sealed class EnginePacket
             return cached;
         }
     }
+
+    /// <summary>
+    /// <see cref="Encoded"/> compressed as one permessage-deflate message without context
+    /// (RFC 7692 7.2.1: the trailing <c>00 00 ff ff</c> removed). Computed by the first
+    /// transport that needs it while the others wait for it, then shared by every recipient.
+    /// </summary>
+    internal ReadOnlyMemory<byte> GetDeflated(CompressionLevel level)
+    {
+        var cached = Volatile.Read(ref _deflated);
+        if (cached is not null && cached.Level == level)
+        {
+            return cached.Data;
+        }
+
+        if (cached is not null)
+        {
+            // Two servers with different levels in one process share this packet: rare, not cached.
+            return PerMessageDeflate.Compress(Encoded.Span, level);
+        }
+
+        lock (this)
+        {
+            cached = _deflated;
+            if (cached is null)
+            {
+                cached = new DeflatedPayload(level, PerMessageDeflate.Compress(Encoded.Span, level));
+                Volatile.Write(ref _deflated, cached);
+            }
+        }
+
+        return cached.Level == level ? cached.Data : PerMessageDeflate.Compress(Encoded.Span, level);
+    }
+
+    private sealed record DeflatedPayload(CompressionLevel Level, byte[] Data);
 }

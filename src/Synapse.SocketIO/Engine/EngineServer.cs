@@ -315,15 +315,15 @@ public sealed partial class EngineServer
             // Already upgraded, already upgrading, or closing: like Node, accept the second
             // WebSocket and close it at once, leaving the session as it is.
             Log.SecondWebSocketRefused(_logger, socket.Id);
-            var (refusedInput, refusedOutput) = await WebSocketHandshake.AcceptAsync(context, accept);
+            var (refusedInput, refusedOutput, _) = await WebSocketHandshake.AcceptAsync(context, accept);
             await WebSocketTransport.CloseAtOnceAsync(refusedInput, refusedOutput);
             return;
         }
 
         try
         {
-            var (input, output) = await WebSocketHandshake.AcceptAsync(context, accept);
-            await websocket.RunAsync(context, socket, input, output, probing: true);
+            var (input, output, deflate) = await WebSocketHandshake.AcceptAsync(context, accept, Options.PerMessageDeflate);
+            await websocket.RunAsync(context, socket, input, output, deflate, probing: true);
         }
         finally
         {
@@ -366,11 +366,11 @@ public sealed partial class EngineServer
 
             if (isWebSocket)
             {
-                var (input, output) = await WebSocketHandshake.AcceptAsync(context, accept!);
+                var (input, output, deflate) = await WebSocketHandshake.AcceptAsync(context, accept!, Options.PerMessageDeflate);
                 var websocket = new WebSocketTransport(this);
                 var socket = Open(id, handshake, websocket, logger, upgrades: []);
                 opened = true;
-                await websocket.RunAsync(context, socket, input, output, probing: false);
+                await websocket.RunAsync(context, socket, input, output, deflate, probing: false);
                 return;
             }
 

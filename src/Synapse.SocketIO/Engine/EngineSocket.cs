@@ -90,9 +90,21 @@ public sealed partial class EngineSocket
     /// already too far behind, the session is closed with <see cref="EngineCloseReason.SendBufferFull"/>
     /// (on another thread: the caller may be iterating over a room this client is about to leave).
     /// </summary>
-    public void Send(EnginePacket packet)
+    public void Send(EnginePacket packet) => Send(packet, compress: true);
+
+    /// <summary>
+    /// Queues a packet; <paramref name="compress"/> false sends it uncompressed whatever its size
+    /// (Node's <c>compress</c> send option; it matters with <see cref="EngineIOOptions.PerMessageDeflate"/>
+    /// and <see cref="EngineIOOptions.HttpCompression"/>).
+    /// </summary>
+    public void Send(EnginePacket packet, bool compress)
     {
         ArgumentNullException.ThrowIfNull(packet);
+        if (!compress)
+        {
+            packet = packet.Uncompressed;
+        }
+
         EngineTransport transport;
         lock (_sync)
         {
@@ -119,7 +131,7 @@ public sealed partial class EngineSocket
     /// Queues several packets as one unit: no other packet can land between them (a Socket.IO
     /// binary packet is a text message followed by its attachments).
     /// </summary>
-    internal void Send(IReadOnlyList<EnginePacket> packets)
+    internal void Send(IReadOnlyList<EnginePacket> packets, bool compress = true)
     {
         EngineTransport transport;
         lock (_sync)
@@ -143,7 +155,7 @@ public sealed partial class EngineSocket
             {
                 for (var i = 0; i < packets.Count; i++)
                 {
-                    Enqueue(packets[i]);
+                    Enqueue(compress ? packets[i] : packets[i].Uncompressed);
                 }
 
                 transport = _transport;
@@ -228,6 +240,9 @@ public sealed partial class EngineSocket
     }
 
     internal EngineTransport CurrentTransport => Volatile.Read(ref _transport);
+
+    /// <summary>The permessage-deflate state of the WebSocket in use, if it negotiated the extension.</summary>
+    internal PerMessageDeflate? PerMessageDeflate => (CurrentTransport as WebSocketTransport)?.Deflate;
 
     internal bool IsActive(EngineTransport transport) => ReferenceEquals(Volatile.Read(ref _transport), transport);
 

@@ -123,4 +123,38 @@ public sealed class CompressionTests
             Assert.Equal("4" + text, Encoding.UTF8.GetString(body));
         }
     }
+
+    [Fact]
+    public async Task Response_whose_packets_were_all_sent_with_compress_false_is_not_compressed()
+    {
+        await using var server = await EngineTestServer.StartAsync();
+        var (sid, session) = await server.OpenPollingAsync();
+        var text = new string('a', 5000);
+        session.Socket.Send(EnginePacket.TextMessage(text), compress: false);
+        session.Socket.Send(EnginePacket.TextMessage(text), compress: false);
+
+        var (response, body) = await PollWithAcceptEncoding(server, sid, "gzip, deflate");
+        using (response)
+        {
+            Assert.Empty(response.Content.Headers.ContentEncoding);
+            Assert.Equal("4" + text + "\u001e4" + text, Encoding.UTF8.GetString(body));
+        }
+    }
+
+    [Fact]
+    public async Task Response_with_one_compressible_packet_is_compressed_as_in_Node()
+    {
+        await using var server = await EngineTestServer.StartAsync();
+        var (sid, session) = await server.OpenPollingAsync();
+        var text = new string('a', 5000);
+        session.Socket.Send(EnginePacket.TextMessage(text), compress: false);
+        session.Socket.Send("small");
+
+        var (response, body) = await PollWithAcceptEncoding(server, sid, "gzip");
+        using (response)
+        {
+            Assert.Equal("gzip", Assert.Single(response.Content.Headers.ContentEncoding));
+            Assert.Equal("4" + text + "\u001e4small", Decompress(body, "gzip"));
+        }
+    }
 }

@@ -18,8 +18,8 @@ public sealed record RawHttpResponse(int StatusCode, string ReasonPhrase, IReadO
     public IEnumerable<string> HeaderValues(string name) => Headers.Where(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Select(h => h.Value);
 }
 
-/// <summary>One WebSocket frame as read off the wire.</summary>
-public readonly record struct RawFrame(bool Fin, int Opcode, byte[] Payload)
+/// <summary>One WebSocket frame as read off the wire; <paramref name="Rsv1"/> marks a compressed message (permessage-deflate).</summary>
+public readonly record struct RawFrame(bool Fin, int Opcode, byte[] Payload, bool Rsv1 = false)
 {
     /// <summary>Continuation frame opcode.</summary>
     public const int OpContinuation = 0;
@@ -272,7 +272,7 @@ public sealed class RawConnection : IAsyncDisposable
             Assert.True((b1 & 0x80) == 0, "server frames must not be masked");
             _start += headerLength;
             var payload = await ReadExactlyAsync((int)length, cts.Token);
-            return new RawFrame((b0 & 0x80) != 0, b0 & 0x0F, payload);
+            return new RawFrame((b0 & 0x80) != 0, b0 & 0x0F, payload, (b0 & 0x40) != 0);
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {

@@ -329,8 +329,9 @@ internal sealed class PollingTransport : EngineTransport
         response.ContentType = "text/plain; charset=UTF-8";
         response.Headers.CacheControl = "no-store";
 
+        // As in Node: compressed only when some packet of the response may be (sent without compress: false).
         var compression = _server.Options.HttpCompression;
-        var encoding = compression is not null && length >= compression.Threshold
+        var encoding = compression is not null && length >= compression.Threshold && AnyCompressible(packets)
             ? ChooseEncoding(context.Request.Headers.AcceptEncoding)
             : null;
 
@@ -363,6 +364,19 @@ internal sealed class PollingTransport : EngineTransport
         {
             ArrayPool<byte>.Shared.Return(raw);
         }
+    }
+
+    private static bool AnyCompressible(List<EnginePacket> packets)
+    {
+        foreach (var packet in packets)
+        {
+            if (packet.Compress)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static void Fill(PipeWriter writer, List<EnginePacket> packets, int length)

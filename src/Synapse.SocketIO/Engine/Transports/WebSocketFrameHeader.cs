@@ -14,6 +14,9 @@ internal readonly struct WebSocketFrameHeader
     public bool Fin { get; init; }
     public WebSocketOpcode Opcode { get; init; }
     public bool Masked { get; init; }
+    /// <summary>RSV1: with permessage-deflate, set on the first frame of a compressed message.</summary>
+    public bool Rsv1 { get; init; }
+    /// <summary>RSV2 or RSV3, which no extension we negotiate defines.</summary>
     public bool ReservedBitsSet { get; init; }
     public long PayloadLength { get; init; }
     public uint MaskKey { get; init; }
@@ -71,7 +74,8 @@ internal readonly struct WebSocketFrameHeader
         header = new WebSocketFrameHeader
         {
             Fin = (b0 & 0x80) != 0,
-            ReservedBitsSet = (b0 & 0x70) != 0,
+            Rsv1 = (b0 & 0x40) != 0,
+            ReservedBitsSet = (b0 & 0x30) != 0,
             Opcode = (WebSocketOpcode)(b0 & 0x0F),
             Masked = masked,
             PayloadLength = length,
@@ -81,10 +85,10 @@ internal readonly struct WebSocketFrameHeader
         return true;
     }
 
-    /// <summary>Writes an unmasked, final server frame header; returns its length.</summary>
-    public static int WriteServerHeader(Span<byte> destination, WebSocketOpcode opcode, int payloadLength)
+    /// <summary>Writes an unmasked, final server frame header (RSV1 for a compressed message); returns its length.</summary>
+    public static int WriteServerHeader(Span<byte> destination, WebSocketOpcode opcode, int payloadLength, bool rsv1 = false)
     {
-        destination[0] = (byte)(0x80 | (byte)opcode);
+        destination[0] = (byte)(0x80 | (rsv1 ? 0x40 : 0) | (byte)opcode);
         if (payloadLength < 126)
         {
             destination[1] = (byte)payloadLength;

@@ -43,17 +43,28 @@ internal static class WebSocketHandshake
         return true;
     }
 
-    /// <summary>Answers 101 and returns the connection's reader and writer, now speaking WebSocket.</summary>
-    public static async Task<(PipeReader Input, StreamFrameWriter Output)> AcceptAsync(HttpContext context, string accept)
+    /// <summary>
+    /// Answers 101 and returns the connection's reader and writer, now speaking WebSocket, and the
+    /// permessage-deflate state when <paramref name="deflate"/> is on and the client offered the extension.
+    /// </summary>
+    public static async Task<(PipeReader Input, StreamFrameWriter Output, PerMessageDeflate? Deflate)> AcceptAsync(HttpContext context, string accept, EnginePerMessageDeflateOptions? deflate = null)
     {
         var response = context.Response;
         response.Headers.Upgrade = "websocket";
         response.Headers.Connection = "Upgrade";
         response.Headers.SecWebSocketAccept = accept;
+        PerMessageDeflate? negotiated = null;
+        if (deflate is not null
+            && PerMessageDeflate.Negotiate(context.Request.Headers.SecWebSocketExtensions, out var clientNoContextTakeover) is { } answer)
+        {
+            response.Headers.SecWebSocketExtensions = answer;
+            negotiated = new PerMessageDeflate(deflate, clientNoContextTakeover);
+        }
+
         var stream = await context.Features.Get<IHttpUpgradeFeature>()!.UpgradeAsync();
         // Zero-byte reads: an idle connection holds no read buffer until data arrives.
         var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true, useZeroByteReads: true));
         var output = new StreamFrameWriter(stream);
-        return (input, output);
+        return (input, output, negotiated);
     }
 }

@@ -41,10 +41,16 @@ internal sealed class WebSocketTransport : EngineTransport
     private byte[]? _fragments;
     private int _fragmentLength;
     private WebSocketOpcode _fragmentOpcode;
+    private bool _fragmentCompressed;
+    // Null unless the client negotiated permessage-deflate: connections without it carry nothing more.
+    private PerMessageDeflate? _deflate;
 
     public WebSocketTransport(EngineServer server) => _server = server;
 
     public override string Name => "websocket";
+
+    /// <summary>The permessage-deflate state, when the connection negotiated it.</summary>
+    internal PerMessageDeflate? Deflate => _deflate;
 
     public override void Wake() => _signal.Set();
 
@@ -58,11 +64,12 @@ internal sealed class WebSocketTransport : EngineTransport
     }
 
     /// <summary>Runs the transport until the connection ends; <paramref name="probing"/> for an upgrade.</summary>
-    public async Task RunAsync(Microsoft.AspNetCore.Http.HttpContext context, EngineSocket socket, PipeReader input, StreamFrameWriter output, bool probing)
+    public async Task RunAsync(Microsoft.AspNetCore.Http.HttpContext context, EngineSocket socket, PipeReader input, StreamFrameWriter output, PerMessageDeflate? deflate, bool probing)
     {
         _context = context;
         _input = input;
         _output = output;
+        _deflate = deflate;
         _socket = socket;
         _probing = probing;
         // The open packet was queued before this transport existed.
@@ -99,6 +106,8 @@ internal sealed class WebSocketTransport : EngineTransport
         }
 
         await _input.CompleteAsync();
+        // Both loops are over: nothing inflates any more.
+        _deflate?.Dispose();
     }
 
     private void RequestClose(ushort status, string? reason, Exception? error)
@@ -160,7 +169,9 @@ internal sealed class WebSocketTransport : EngineTransport
         }
 
         var isControl = ((byte)header.Opcode & 0x8) != 0;
-        if (!header.Masked || header.ReservedBitsSet || !IsKnown(header.Opcode) || (isControl && (!header.Fin || header.PayloadLength > 125)))
+        // RSV1 marks a compressed message: only with permessage-deflate, and only on a data message's first frame.
+        var badRsv1 = header.Rsv1 && (_deflate is null || isControl || header.Opcode == WebSocketOpcode.Continuation);
+        if (!header.Masked || header.ReservedBitsSet || badRsv1 || !IsKnown(header.Opcode) || (isControl && (!header.Fin || header.PayloadLength > 125)))
         {
             Fail(ProtocolError, EngineCloseReason.TransportError, "invalid WebSocket frame");
             stop = true;
@@ -225,11 +236,14 @@ internal sealed class WebSocketTransport : EngineTransport
 
                 if (header.Fin)
                 {
-                    stop = !Deliver(header.Opcode, Unmask(payload, header.MaskKey));
+                    stop = header.Rsv1
+                        ? !DeliverCompressed(header.Opcode, payload, header.MaskKey)
+                        : !Deliver(header.Opcode, Unmask(payload, header.MaskKey));
                     return !stop;
                 }
 
                 _fragmentOpcode = header.Opcode;
+                _fragmentCompressed = header.Rsv1;
                 _fragments = new byte[Math.Max(256, (int)header.PayloadLength * 2)];
                 _fragmentLength = 0;
                 AppendFragment(payload, header.MaskKey);
@@ -238,11 +252,13 @@ internal sealed class WebSocketTransport : EngineTransport
 
         if (header.Fin)
         {
-            var message = _fragments.AsSpan(0, _fragmentLength).ToArray();
+            var fragments = _fragments.AsMemory(0, _fragmentLength);
             var opcode = _fragmentOpcode;
             _fragments = null;
             _fragmentLength = 0;
-            stop = !Deliver(opcode, message);
+            stop = _fragmentCompressed
+                ? !DeliverCompressed(opcode, fragments)
+                : !Deliver(opcode, fragments.ToArray());
             return !stop;
         }
 
@@ -274,6 +290,40 @@ internal sealed class WebSocketTransport : EngineTransport
         payload.CopyTo(target);
         WebSocketFrameHeader.Unmask(target, mask, 0);
         _fragmentLength = needed;
+    }
+
+    /// <summary>Inflates and handles a compressed single-frame message (unmasked into a pooled buffer).</summary>
+    private bool DeliverCompressed(WebSocketOpcode opcode, ReadOnlySequence<byte> payload, uint mask)
+    {
+        var length = (int)payload.Length;
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            payload.CopyTo(rented);
+            WebSocketFrameHeader.Unmask(rented.AsSpan(0, length), mask, 0);
+            return DeliverCompressed(opcode, rented.AsMemory(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Inflates and handles a compressed message; false when the transport must stop reading.</summary>
+    private bool DeliverCompressed(WebSocketOpcode opcode, ReadOnlyMemory<byte> compressed)
+    {
+        switch (_deflate!.Inflate(compressed, _server.Options.MaxHttpBufferSize, out var message))
+        {
+            case InflateResult.TooLarge:
+                // Checked while inflating: the message is never held beyond the limit.
+                Fail(MessageTooBig, EngineCloseReason.TransportError, "max payload size exceeded");
+                return false;
+            case InflateResult.Invalid:
+                Fail(InvalidPayload, EngineCloseReason.TransportError, "invalid compressed data");
+                return false;
+            default:
+                return Deliver(opcode, message);
+        }
     }
 
     /// <summary>Handles a complete message; false when the transport must stop reading.</summary>
@@ -423,14 +473,23 @@ internal sealed class WebSocketTransport : EngineTransport
         {
             var opcode = packet.IsBinary ? WebSocketOpcode.Binary : WebSocketOpcode.Text;
             var payload = packet.Encoded;
+            var compressed = false;
+            if (_deflate is { } deflate && packet.Compress && payload.Length >= deflate.Options.Threshold)
+            {
+                // Compressed once per packet, however many connections it is queued to.
+                payload = packet.GetDeflated(deflate.Options.CompressionLevel);
+                compressed = true;
+                deflate.OnDeflated();
+            }
+
             if (payload.Length >= FlushThreshold)
             {
-                WriteFrameHeader(_output, opcode, payload.Length);
+                WriteFrameHeader(_output, opcode, payload.Length, compressed);
                 await _output.WriteDirectAsync(payload);
                 continue;
             }
 
-            WriteFrame(opcode, payload.Span);
+            WriteFrame(_output, opcode, payload.Span, compressed);
             if (_output.Buffered >= FlushThreshold)
             {
                 await _output.FlushAsync();
@@ -477,15 +536,15 @@ internal sealed class WebSocketTransport : EngineTransport
 
     private void WriteFrame(WebSocketOpcode opcode, ReadOnlySpan<byte> payload) => WriteFrame(_output, opcode, payload);
 
-    private static void WriteFrame(StreamFrameWriter output, WebSocketOpcode opcode, ReadOnlySpan<byte> payload)
+    private static void WriteFrame(StreamFrameWriter output, WebSocketOpcode opcode, ReadOnlySpan<byte> payload, bool rsv1 = false)
     {
-        WriteFrameHeader(output, opcode, payload.Length);
+        WriteFrameHeader(output, opcode, payload.Length, rsv1);
         output.Write(payload);
     }
 
-    private static void WriteFrameHeader(StreamFrameWriter output, WebSocketOpcode opcode, int payloadLength)
+    private static void WriteFrameHeader(StreamFrameWriter output, WebSocketOpcode opcode, int payloadLength, bool rsv1 = false)
     {
         var header = output.GetSpan(WebSocketFrameHeader.MaxServerHeaderLength);
-        output.Advance(WebSocketFrameHeader.WriteServerHeader(header, opcode, payloadLength));
+        output.Advance(WebSocketFrameHeader.WriteServerHeader(header, opcode, payloadLength, rsv1));
     }
 }
