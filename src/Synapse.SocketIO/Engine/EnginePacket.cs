@@ -14,9 +14,9 @@ namespace Synapse.SocketIO.Engine;
 /// </summary>
 public sealed class EnginePacket
 {
-    private byte[]? _base64;
-    private EnginePacket? _uncompressed;
-    private DeflatedPayload? _deflated;
+    // The forms derived from Encoded (base64, compressed, the uncompressed twin), made when first
+    // needed: one field keeps the packet as small as a packet that never needs them.
+    private DerivedForms? _derived;
 
     private EnginePacket(EnginePacketType type, bool isBinary, ReadOnlyMemory<byte> encoded, bool compress = true)
     {
@@ -57,12 +57,13 @@ public sealed class EnginePacket
                 return this;
             }
 
-            var twin = Volatile.Read(ref _uncompressed);
+            var derived = Derived;
+            var twin = Volatile.Read(ref derived.Uncompressed);
             if (twin is null)
             {
                 // A race only makes an identical twin; either may be queued.
                 twin = new EnginePacket(Type, IsBinary, Encoded, compress: false);
-                twin = Interlocked.CompareExchange(ref _uncompressed, twin, null) ?? twin;
+                twin = Interlocked.CompareExchange(ref derived.Uncompressed, twin, null) ?? twin;
             }
 
             return twin;
@@ -131,7 +132,8 @@ public sealed class EnginePacket
                 return Encoded.Span;
             }
 
-            var cached = Volatile.Read(ref _base64);
+            var derived = Derived;
+            var cached = Volatile.Read(ref derived.Base64);
             if (cached is null)
             {
                 var raw = Encoded.Span;
@@ -139,7 +141,7 @@ public sealed class EnginePacket
                 cached[0] = (byte)'b';
                 Base64.EncodeToUtf8(raw, cached.AsSpan(1), out _, out _);
                 // Races only waste an identical array; the bytes are the same either way.
-                Volatile.Write(ref _base64, cached);
+                Volatile.Write(ref derived.Base64, cached);
             }
 
             return cached;
@@ -153,7 +155,8 @@ public sealed class EnginePacket
     /// </summary>
     internal ReadOnlyMemory<byte> GetDeflated(CompressionLevel level)
     {
-        var cached = Volatile.Read(ref _deflated);
+        var derived = Derived;
+        var cached = Volatile.Read(ref derived.Deflated);
         if (cached is not null && cached.Level == level)
         {
             return cached.Data;
@@ -165,18 +168,41 @@ public sealed class EnginePacket
             return PerMessageDeflate.Compress(Encoded.Span, level);
         }
 
-        lock (this)
+        // The recipients' writers wait for the first one instead of each compressing the same bytes.
+        lock (derived)
         {
-            cached = _deflated;
+            cached = derived.Deflated;
             if (cached is null)
             {
                 cached = new DeflatedPayload(level, PerMessageDeflate.Compress(Encoded.Span, level));
-                Volatile.Write(ref _deflated, cached);
+                Volatile.Write(ref derived.Deflated, cached);
             }
         }
 
         return cached.Level == level ? cached.Data : PerMessageDeflate.Compress(Encoded.Span, level);
     }
 
+    private DerivedForms Derived
+    {
+        get
+        {
+            var derived = Volatile.Read(ref _derived);
+            if (derived is null)
+            {
+                derived = new DerivedForms();
+                derived = Interlocked.CompareExchange(ref _derived, derived, null) ?? derived;
+            }
+
+            return derived;
+        }
+    }
+
     private sealed record DeflatedPayload(CompressionLevel Level, byte[] Data);
+
+    private sealed class DerivedForms
+    {
+        public byte[]? Base64;
+        public EnginePacket? Uncompressed;
+        public DeflatedPayload? Deflated;
+    }
 }

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Net.WebSockets;
 using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.Extensions.Configuration;
 using Synapse.SocketIO.Engine;
 using Synapse.SocketIO.Tests.Infrastructure;
 
@@ -85,6 +86,29 @@ public sealed class PerMessageDeflateTests
         }
 
         public void Dispose() => _deflate?.Dispose();
+    }
+
+    [Fact]
+    public void Options_bind_from_configuration()
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["PerMessageDeflate:Threshold"] = "2048",
+                ["PerMessageDeflate:CompressionLevel"] = "Optimal",
+            })
+            .Build();
+
+        var engine = new EngineIOOptions();
+        Assert.Null(engine.PerMessageDeflate);
+        configuration.Bind(engine);
+        Assert.Equal(2048, engine.PerMessageDeflate!.Threshold);
+        Assert.Equal(CompressionLevel.Optimal, engine.PerMessageDeflate.CompressionLevel);
+
+        var io = new SocketIOOptions();
+        configuration.Bind(io);
+        Assert.Equal(2048, io.Engine.PerMessageDeflate!.Threshold);
+        Assert.Equal(1024, new EnginePerMessageDeflateOptions().Threshold);
     }
 
     [Fact]
