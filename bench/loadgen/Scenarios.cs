@@ -26,6 +26,8 @@ public sealed class Config
     public int S4Connections = 5000;
     public double[] S4Rates = [500, 1000, 2000];
     public string[] S4Modes = ["ws", "polling"];
+    public int S4WarmupConnections = 500; // per mode, before the measured storms, not reported
+    public double S4WarmupRate = 500;
     public int S5Clients = 1000; // split evenly over the two nodes
     public int[] S5RoomCounts = [1, 10];
     public double[] S5Ladder = [5_000, 10_000, 15_000, 20_000, 25_000, 35_000, 50_000, 75_000, 100_000, 150_000, 200_000, 300_000, 400_000, 600_000, 800_000, 1_000_000, 1_500_000, 2_000_000, 3_000_000, 4_000_000];
@@ -522,79 +524,128 @@ public sealed class Scenarios(Config cfg, Action<Result> report, Action<string> 
                 continue;
             }
 
+            // A fresh server compiles its handshake path on the first connections: without a
+            // warm-up, the first storm's p99 measured that start-up (for every server) rather than
+            // the storm. Not reported.
+            var warm = await StormAsync(s, mode, cfg.S4WarmupRate, cfg.S4WarmupConnections);
+            log($"    {s.Spec.Name} S4 {mode} warm-up: {cfg.S4WarmupConnections} at {cfg.S4WarmupRate:0}/s, p99 {warm.Latency.Ms(0.99)} ms, errors {warm.Errors}");
+            await CloseStormAsync(s, warm);
+
             foreach (var rate in cfg.S4Rates)
             {
-                var lat = new Histogram();
-                var errors = 0;
-                var conns = new WsConn?[cfg.S4Connections];
-                var tasks = new List<Task>(cfg.S4Connections);
                 var gen = SelfCpuWindow.Start();
                 var cpu0 = s.CpuSeconds;
-                var t0 = Clock.NowUs() + 10_000;
-                string? firstError = null;
-                // The opener runs on its own thread so its pacing never holds up a receive continuation.
-                var opener = new Thread(() =>
-                {
-                    for (var i = 0; i < cfg.S4Connections; i++)
-                    {
-                        var due = t0 + (long)(i * 1e6 / rate);
-                        var wait = due - Clock.NowUs();
-                        if (wait > 1000)
-                        {
-                            Thread.Sleep((int)(wait / 1000));
-                        }
-
-                        var index = i;
-                        var task = Task.Run(async () =>
-                        {
-                            var c = new WsConn { SampleEvery = int.MaxValue };
-                            try
-                            {
-                                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-                                if (mode == "ws")
-                                {
-                                    await c.ConnectAsync(s.Endpoint, null, cts.Token);
-                                    lat.Record(c.ConnectedAtUs - due);
-                                }
-                                else
-                                {
-                                    var (sid, at) = await PollingClient.ConnectAsync(s.Endpoint, cts.Token);
-                                    lat.Record(at - due);
-                                    await c.UpgradeAsync(s.Endpoint, sid, cts.Token);
-                                }
-
-                                conns[index] = c;
-                            }
-                            catch (Exception ex)
-                            {
-                                Interlocked.CompareExchange(ref firstError, ex.GetType().Name + ": " + ex.Message, null);
-                                Interlocked.Increment(ref errors);
-                                c.Close();
-                            }
-                        });
-                        lock (tasks)
-                        {
-                            tasks.Add(task);
-                        }
-                    }
-                }) { IsBackground = true };
-                await Threads.Run(opener);
-                await Task.WhenAll(tasks);
+                var storm = await StormAsync(s, mode, rate, cfg.S4Connections);
                 var genCpu = gen.Stop();
                 var r = R(s, "S4", $"{mode}@{rate}/s", cfg.S4Connections, repeat);
                 r.Rate = rate;
-                r.P50Ms = lat.Ms(0.5);
-                r.P99Ms = lat.Ms(0.99);
-                r.P999Ms = lat.Ms(0.999);
-                r.Errors = errors;
+                r.P50Ms = storm.Latency.Ms(0.5);
+                r.P99Ms = storm.Latency.Ms(0.99);
+                r.P999Ms = storm.Latency.Ms(0.999);
+                r.Errors = storm.Errors;
                 r.ServerCpu = s.CpuSeconds - cpu0;
                 r.GenCpu = genCpu;
                 r.Valid = genCpu <= 0.9;
-                r.Note = firstError;
+                r.Note = storm.FirstError;
                 report(r);
-                CloseAll(conns.Where(c => c is not null)!);
-                await s.WaitClientsAtMostAsync(0, TimeSpan.FromSeconds(15));
+                log($"    {s.Spec.Name} S4 {mode}@{rate:0}/s: {storm.SlowSpread()}");
+                await CloseStormAsync(s, storm);
             }
+        }
+    }
+
+    private static async Task CloseStormAsync(ServerProc s, Storm storm)
+    {
+        CloseAll(storm.Conns.Where(c => c is not null)!);
+        await s.WaitClientsAtMostAsync(0, TimeSpan.FromSeconds(15));
+    }
+
+    /// <summary>One storm: <paramref name="count"/> connections opened open-loop at <paramref name="rate"/> per second.</summary>
+    private static async Task<Storm> StormAsync(ServerProc s, string mode, double rate, int count)
+    {
+        var storm = new Storm(count);
+        var tasks = new List<Task>(count);
+        var t0 = Clock.NowUs() + 10_000;
+        // The opener runs on its own thread so its pacing never holds up a receive continuation.
+        var opener = new Thread(() =>
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var due = t0 + (long)(i * 1e6 / rate);
+                var wait = due - Clock.NowUs();
+                if (wait > 1000)
+                {
+                    Thread.Sleep((int)(wait / 1000));
+                }
+
+                var index = i;
+                var task = Task.Run(async () =>
+                {
+                    var c = new WsConn { SampleEvery = int.MaxValue };
+                    try
+                    {
+                        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+                        if (mode == "ws")
+                        {
+                            await c.ConnectAsync(s.Endpoint, null, cts.Token);
+                            storm.Record(index, c.ConnectedAtUs - due);
+                        }
+                        else
+                        {
+                            var (sid, at) = await PollingClient.ConnectAsync(s.Endpoint, cts.Token);
+                            storm.Record(index, at - due);
+                            await c.UpgradeAsync(s.Endpoint, sid, cts.Token);
+                        }
+
+                        storm.Conns[index] = c;
+                    }
+                    catch (Exception ex)
+                    {
+                        Interlocked.CompareExchange(ref storm.FirstError, ex.GetType().Name + ": " + ex.Message, null);
+                        Interlocked.Increment(ref storm.Errors);
+                        c.Close();
+                    }
+                });
+                lock (tasks)
+                {
+                    tasks.Add(task);
+                }
+            }
+        }) { IsBackground = true };
+        await Threads.Run(opener);
+        await Task.WhenAll(tasks);
+        return storm;
+    }
+
+    private sealed class Storm(int count)
+    {
+        public readonly Histogram Latency = new();
+        public readonly WsConn?[] Conns = new WsConn?[count];
+        public readonly long[] LatencyUs = new long[count];
+        public int Errors;
+        public string? FirstError;
+
+        public void Record(int index, long us)
+        {
+            Latency.Record(us);
+            LatencyUs[index] = us;
+        }
+
+        /// <summary>Where in the storm the connections slower than 20 ms were: tenths of the storm, in order.</summary>
+        public string SlowSpread()
+        {
+            var tenths = new int[10];
+            var slow = 0;
+            for (var i = 0; i < LatencyUs.Length; i++)
+            {
+                if (LatencyUs[i] > 20_000)
+                {
+                    slow++;
+                    tenths[i * 10 / LatencyUs.Length]++;
+                }
+            }
+
+            return $"{slow} connects over 20 ms, by tenth of the storm: {string.Join(" ", tenths)}";
         }
     }
 }
