@@ -35,4 +35,13 @@ public sealed class EnginePerMessageDeflateOptions
     /// responses (Node uses zlib's default level, which is <see cref="CompressionLevel.Optimal"/>).
     /// </summary>
     public CompressionLevel CompressionLevel { get; set; } = CompressionLevel.Fastest;
+
+    /// <summary>
+    /// Asks every client to compress each message on its own (answers <c>client_no_context_takeover</c>
+    /// whether offered or not, as Node's <c>clientNoContextTakeover</c>). A client that keeps its
+    /// context costs the server an inflater of about 60 KB for the connection's lifetime, from its
+    /// first compressed message on; with this option none outlives a message, at some cost in
+    /// compression of what clients send. Default false, as in Node.
+    /// </summary>
+    public bool ClientNoContextTakeover { get; set; }
 }

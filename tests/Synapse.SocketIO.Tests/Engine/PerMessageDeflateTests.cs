@@ -211,6 +211,24 @@ public sealed class PerMessageDeflateTests
     }
 
     [Fact]
+    public async Task ClientNoContextTakeover_is_answered_even_when_not_offered()
+    {
+        await using var server = await StartAsync(o => o.PerMessageDeflate!.ClientNoContextTakeover = true);
+        var (raw, response, session) = await OpenRawAsync(server, Offer);
+        await using var _ = raw;
+        Assert.Equal(Answer + "; client_no_context_takeover", response.Header("Sec-WebSocket-Extensions"));
+        Assert.True(session.Socket.PerMessageDeflate!.ClientNoContextTakeover);
+
+        using var deflater = new ClientDeflater(keepContext: false);
+        for (var i = 0; i < 3; i++)
+        {
+            var text = $"4{i} " + new string((char)('a' + i), 2000);
+            await raw.SendFrameAsync(RawFrame.OpText, deflater.Compress(Encoding.UTF8.GetBytes(text)), rsv: RsvCompressed);
+            Assert.Equal(text[1..], await session.ReceiveTextAsync());
+        }
+    }
+
+    [Fact]
     public async Task Server_messages_at_or_above_the_threshold_are_compressed_unless_told_not_to()
     {
         await using var server = await StartAsync(o => o.PerMessageDeflate!.Threshold = 100);

@@ -15,24 +15,28 @@ public sealed class CompressionTests
 {
     private static readonly string Large = string.Concat(Enumerable.Range(0, 400).Select(i => $"line {i % 23} of a long message; "));
 
-    private static Task<SioTestServer> StartAsync(Action<SocketIOServer> setup) =>
-        SioTestServer.StartAsync(setup, o => o.PerMessageDeflate = new EnginePerMessageDeflateOptions());
+    private static Task<SioTestServer> StartAsync(Action<SocketIOServer> setup, bool clientNoContextTakeover = false) =>
+        SioTestServer.StartAsync(setup, o => o.PerMessageDeflate = new EnginePerMessageDeflateOptions { ClientNoContextTakeover = clientNoContextTakeover });
 
-    [Fact]
-    public async Task Node_client_over_websocket_exchanges_large_text_and_binary_compressed_both_ways()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Node_client_over_websocket_exchanges_large_text_and_binary_compressed_both_ways(bool clientNoContextTakeover)
     {
-        await using var server = await StartAsync(io => io.OnConnection(socket =>
-        {
-            socket.On("echo", (object?[] args, AckCallback ack) => ack(args));
-            socket.On("bounce", (string text, byte[] data) => socket.Emit("bounced", text, data));
-        }));
+        await using var server = await StartAsync(
+            io => io.OnConnection(socket =>
+            {
+                socket.On("echo", (object?[] args, AckCallback ack) => ack(args));
+                socket.On("bounce", (string text, byte[] data) => socket.Emit("bounced", text, data));
+            }),
+            clientNoContextTakeover);
         await using var node = server.StartDriver();
 
         var connect = await node.ConnectAsync("a", opts: new { transports = new[] { "websocket" }, reconnection = false });
         var socket = await server.SocketAsync(connect);
         var deflate = socket.Conn.PerMessageDeflate;
         Assert.NotNull(deflate);
-        Assert.False(deflate.ClientNoContextTakeover);
+        Assert.Equal(clientNoContextTakeover, deflate.ClientNoContextTakeover);
 
         var ack = await node.EmitWithCallbackAsync("a", "echo", [Large, 1]);
         Assert.Equal(Large, ack[0].GetString());

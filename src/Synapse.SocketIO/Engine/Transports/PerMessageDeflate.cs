@@ -46,7 +46,7 @@ internal sealed class PerMessageDeflate : IDisposable
     /// this server can honour and returns the answer for the response header, or null to go on
     /// without the extension.
     /// </summary>
-    public static string? Negotiate(StringValues offers, out bool clientNoContextTakeover)
+    public static string? Negotiate(StringValues offers, EnginePerMessageDeflateOptions options, out bool clientNoContextTakeover)
     {
         clientNoContextTakeover = false;
         foreach (var header in offers)
@@ -58,7 +58,7 @@ internal sealed class PerMessageDeflate : IDisposable
 
             foreach (var offer in header.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
-                if (TryAccept(offer, out var response, out clientNoContextTakeover))
+                if (TryAccept(offer, options.ClientNoContextTakeover, out var response, out clientNoContextTakeover))
                 {
                     return response;
                 }
@@ -69,7 +69,7 @@ internal sealed class PerMessageDeflate : IDisposable
         return null;
     }
 
-    private static bool TryAccept(string offer, out string? response, out bool clientNoContextTakeover)
+    private static bool TryAccept(string offer, bool requireClientNoContextTakeover, out string? response, out bool clientNoContextTakeover)
     {
         response = null;
         clientNoContextTakeover = false;
@@ -115,6 +115,8 @@ internal sealed class PerMessageDeflate : IDisposable
 
         // server_no_context_takeover whether offered or not (7.1.1.1 allows it): every message the
         // server sends stands alone, so a broadcast is compressed once for all its recipients.
+        // client_no_context_takeover when offered, or when the options ask for it (7.1.1.2 allows it).
+        clientNoContext |= requireClientNoContextTakeover;
         response = ExtensionName + "; server_no_context_takeover"
             + (clientNoContext ? "; client_no_context_takeover" : string.Empty)
             + (serverWindow ? "; server_max_window_bits=15" : string.Empty);

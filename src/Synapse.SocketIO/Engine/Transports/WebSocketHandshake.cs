@@ -55,7 +55,7 @@ internal static class WebSocketHandshake
         response.Headers.SecWebSocketAccept = accept;
         PerMessageDeflate? negotiated = null;
         if (deflate is not null
-            && PerMessageDeflate.Negotiate(context.Request.Headers.SecWebSocketExtensions, out var clientNoContextTakeover) is { } answer)
+            && PerMessageDeflate.Negotiate(context.Request.Headers.SecWebSocketExtensions, deflate, out var clientNoContextTakeover) is { } answer)
         {
             response.Headers.SecWebSocketExtensions = answer;
             negotiated = new PerMessageDeflate(deflate, clientNoContextTakeover);
