@@ -1,4 +1,6 @@
 using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.IdentityModel.Tokens;
 using Synapse.Server.Tests.Infrastructure;
 
 namespace Synapse.Server.Tests.Api;
@@ -22,6 +24,26 @@ public abstract class AuthApiTests(ServerFixture fixture)
         Assert.Equal(3, response.Body.GetProperty("accessToken").GetString()!.Split('.').Length);
         Assert.False(string.IsNullOrEmpty(response.Body.GetProperty("refreshToken").GetString()));
         Assert.True(response.Body.GetProperty("accessTokenExpiresAt").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(14));
+    }
+
+    [Fact]
+    public async Task Access_tokens_are_HS256_JWTs_naming_the_user_for_15_minutes()
+    {
+        var user = await Server.RegisterAsync("jwt");
+
+        var parts = user.AccessToken.Split('.');
+        var header = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(parts[0])).RootElement;
+        var payload = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(parts[1])).RootElement;
+        Assert.Equal("HS256", header.GetProperty("alg").GetString());
+        Assert.Equal(user.Id, payload.GetProperty("sub").GetString());
+        Assert.Equal(user.UserName, payload.GetProperty("name").GetString());
+        Assert.Equal(15 * 60, payload.GetProperty("exp").GetInt64() - payload.GetProperty("iat").GetInt64());
+
+        // The signature is checked: the same claims with another signature are refused.
+        var tampered = parts[0] + "." + parts[1] + "." + Base64UrlEncoder.Encode(new byte[32]);
+        (await Server.GetAsync("/api/users/me", tampered)).AssertError(401, "UNAUTHENTICATED");
+        var unsigned = Base64UrlEncoder.Encode("""{"alg":"none","typ":"JWT"}""") + "." + parts[1] + ".";
+        (await Server.GetAsync("/api/users/me", unsigned)).AssertError(401, "UNAUTHENTICATED");
     }
 
     [Fact]
