@@ -14,20 +14,27 @@ public sealed partial class SynapseProcess : IAsyncDisposable
     private readonly List<string> _output = [];
 
     private readonly string _dataDirectory;
+    private readonly bool _ownsDataDirectory;
 
-    private SynapseProcess(Process process, string dataDirectory)
+    private SynapseProcess(Process process, string dataDirectory, bool ownsDataDirectory)
     {
         _process = process;
         _dataDirectory = dataDirectory;
+        _ownsDataDirectory = ownsDataDirectory;
     }
 
     /// <summary><c>http://127.0.0.1:PORT/</c>.</summary>
     public Uri BaseUri { get; private set; } = null!;
 
-    /// <summary>Starts the node and waits until it listens.</summary>
-    public static async Task<SynapseProcess> StartAsync(IReadOnlyDictionary<string, string> settings)
+    /// <summary>
+    /// Starts the node and waits until it listens. Without <paramref name="dataDirectory"/> it gets a
+    /// temporary data folder on the command line, deleted on dispose; with one, the folder is given
+    /// as the environment variable <c>Synapse__DataDirectory</c> (as an operator would) and kept.
+    /// </summary>
+    public static async Task<SynapseProcess> StartAsync(IReadOnlyDictionary<string, string> settings, string? dataDirectory = null)
     {
-        var dataDirectory = Infrastructure.SynapseServer.NewDataDirectory();
+        var ownsDataDirectory = dataDirectory is null;
+        dataDirectory ??= Infrastructure.SynapseServer.NewDataDirectory();
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -40,18 +47,26 @@ public sealed partial class SynapseProcess : IAsyncDisposable
         var values = new Dictionary<string, string>(settings)
         {
             ["urls"] = "http://127.0.0.1:0",
-            ["Synapse:DataDirectory"] = dataDirectory,
             ["Synapse:Auth:PasswordHashIterations"] = "1000",
             ["Logging:LogLevel:Default"] = "Information",
             ["Logging:Console:FormatterName"] = "simple",
         };
+        if (ownsDataDirectory)
+        {
+            values["Synapse:DataDirectory"] = dataDirectory;
+        }
+        else
+        {
+            info.Environment["Synapse__DataDirectory"] = dataDirectory;
+        }
+
         foreach (var (key, value) in values)
         {
             info.ArgumentList.Add($"--{key}={value}");
         }
 
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        var node = new SynapseProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start."), dataDirectory);
+        var node = new SynapseProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start."), dataDirectory, ownsDataDirectory);
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         void OnLine(string? line)
         {
@@ -111,6 +126,27 @@ public sealed partial class SynapseProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>
+    /// Stops the process as Ctrl+C in a terminal does (SIGINT) and returns its exit code once it has
+    /// stopped. A process launched from a non-interactive shell's background job inherits SIGINT
+    /// ignored (POSIX), and then gets SIGTERM, which the .NET host handles the same way.
+    /// </summary>
+    public async Task<int> InterruptAsync()
+    {
+        Signal(IgnoresSigint() ? "TERM" : "INT");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"The Synapse process did not stop after SIGINT:\n{Output}");
+        }
+
+        return _process.ExitCode;
+    }
+
     /// <summary>Freezes the process (SIGSTOP), as a long stall or a network partition would; <see cref="Resume"/> thaws it.</summary>
     public void Pause() => Signal("STOP");
 
@@ -122,6 +158,11 @@ public sealed partial class SynapseProcess : IAsyncDisposable
     {
         await KillAsync();
         _process.Dispose();
+        if (!_ownsDataDirectory)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(_dataDirectory, recursive: true);
@@ -129,6 +170,13 @@ public sealed partial class SynapseProcess : IAsyncDisposable
         catch (IOException)
         {
         }
+    }
+
+    private bool IgnoresSigint()
+    {
+        var status = $"/proc/{_process.Id}/status";
+        var ignored = File.Exists(status) ? File.ReadLines(status).FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal)) : null;
+        return ignored is not null && (Convert.ToUInt64(ignored["SigIgn:".Length..].Trim(), 16) & (1UL << 1)) != 0;
     }
 
     private void Signal(string signal)
