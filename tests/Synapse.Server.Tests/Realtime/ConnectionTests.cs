@@ -88,6 +88,41 @@ public sealed class ConnectionTests(ServerFixture fixture) : RealtimeTest(fixtur
     }
 
     [Fact]
+    public async Task The_README_client_example_runs_as_written()
+    {
+        // A server of its own: the example logs in as "alice" and uses the first room she sees.
+        await using var server = await SynapseServer.StartAsync();
+        var registered = await server.PostAsync("/api/auth/register", new { userName = "alice", password = "correct horse" });
+        Assert.Equal(201, registered.Status);
+        var alice = TestUser.From(registered.Body, "correct horse");
+        var room = await server.CreateRoomAsync(alice, isPrivate: true);
+
+        var result = await NodeScript.RunAsync("synapse-readme-example.mjs", [RepoRoot.Combine("README.md"), server.BaseUri.ToString()], timeout: TimeSpan.FromSeconds(30));
+
+        Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
+        var logs = result.Messages.Where(m => m.GetProperty("step").GetString() == "log").Select(m => m.GetProperty("text").GetString()!).ToArray();
+        Assert.Equal([$"in {room}: 1 of 1 members online", "alice: Hello!"], logs);
+        var stored = Assert.Single((await server.GetAsync($"/api/rooms/{room}/messages", alice.AccessToken)).Body.GetProperty("messages").EnumerateArray());
+        Assert.Equal("Hello!", stored.GetProperty("content").GetString());
+        Assert.Equal(JsonValueKind.String, stored.GetProperty("clientMessageId").ValueKind);
+    }
+
+    [Fact]
+    public void Every_real_time_event_is_in_the_READMEs_tables()
+    {
+        var readme = File.ReadAllText(RepoRoot.Combine("README.md"));
+        var section = readme.Split("<!-- synapse-server-api")[1].Split("<!-- /synapse-server-api -->")[0];
+        var names = typeof(Synapse.Server.Realtime.SocketEvents)
+            .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(f => f.IsLiteral)
+            .Select(f => (string)f.GetRawConstantValue()!)
+            .ToArray();
+
+        Assert.NotEmpty(names);
+        Assert.All(names, name => Assert.Contains($"| `{name}`", section.Replace("` / `", "`\n| `")));
+    }
+
+    [Fact]
     public async Task Websocket_only_and_polling_only_clients_work_alike()
     {
         var alice = await Server.RegisterAsync("ws");
