@@ -30,6 +30,9 @@ public sealed class BroadcastOperator
     /// <summary>Same as <see cref="To(string[])"/>.</summary>
     public BroadcastOperator In(params string[] rooms) => To(rooms);
 
+    /// <summary>Same as <see cref="To(IEnumerable{string})"/>.</summary>
+    public BroadcastOperator In(IEnumerable<string> rooms) => To(rooms);
+
     /// <summary>Excludes the sockets of these rooms.</summary>
     public BroadcastOperator Except(params string[] rooms) => With(_options with { Except = Union(_options.Except, rooms) });
 

@@ -200,6 +200,7 @@ internal sealed partial class Client
 
     private void OnPacket(SocketIOPacket packet)
     {
+        _server.Metrics.PacketReceived();
         if (packet.IsEvent && IsReservedEvent(packet))
         {
             // socket.io-parser refuses these as an invalid payload: a client may not fake them.
@@ -229,8 +230,22 @@ internal sealed partial class Client
         else
         {
             Log.InvalidState(_logger, Conn.Id, packet.Type, packet.Namespace);
-            Conn.Close();
+            ForceClose();
         }
+    }
+
+    /// <summary>
+    /// Closes the connection for a packet that was valid but out of place (Node's <c>Client.close</c>):
+    /// its sockets disconnect with "forced server close", as in Node, rather than the engine's "forced close".
+    /// </summary>
+    private void ForceClose()
+    {
+        foreach (var socket in Snapshot())
+        {
+            socket.OnClose(DisconnectReason.ForcedServerClose);
+        }
+
+        Conn.Close();
     }
 
     private static bool IsReservedEvent(SocketIOPacket packet) =>

@@ -17,8 +17,13 @@ public static class DisconnectReason
     public const string ServerShuttingDown = "server shutting down";
     /// <summary>The client sent something that could not be decoded.</summary>
     public const string ParseError = "parse error";
-    /// <summary>The server closed the connection.</summary>
+    /// <summary>The server closed the connection (<c>socket.Conn.Close()</c>, or the client sent an invalid packet).</summary>
     public const string ForcedClose = "forced close";
+    /// <summary>
+    /// The client sent a valid packet in the wrong state (a second CONNECT to a namespace, an
+    /// event for a namespace it did not join, a CONNECT_ERROR): the server closed the connection.
+    /// </summary>
+    public const string ForcedServerClose = "forced server close";
     /// <summary>
     /// The client fell too far behind what the server sends it (it stopped reading, or reads too
     /// slowly): its send buffer reached <see cref="Engine.EngineIOOptions.MaxSendBufferSize"/> or

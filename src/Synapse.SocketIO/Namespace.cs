@@ -128,8 +128,14 @@ public partial class Namespace
     /// <summary>Same as <see cref="To(string[])"/>.</summary>
     public BroadcastOperator In(params string[] rooms) => NewOperator().To(rooms);
 
+    /// <summary>Same as <see cref="To(IEnumerable{string})"/>.</summary>
+    public BroadcastOperator In(IEnumerable<string> rooms) => NewOperator().To(rooms);
+
     /// <summary>Excludes rooms.</summary>
     public BroadcastOperator Except(params string[] rooms) => NewOperator().Except(rooms);
+
+    /// <summary>Excludes rooms.</summary>
+    public BroadcastOperator Except(IEnumerable<string> rooms) => NewOperator().Except(rooms);
 
     /// <summary>Drops packets for clients that cannot take them right now.</summary>
     public BroadcastOperator Volatile => NewOperator().Volatile;
@@ -433,7 +439,8 @@ public partial class Namespace
 
     private static void ThrowIfReserved(string eventName)
     {
-        if (Internal.ReservedEvents.Contains(eventName))
+        ArgumentNullException.ThrowIfNull(eventName);
+        if (Internal.ReservedEvents.ContainsServerSide(eventName))
         {
             throw new ArgumentException($"\"{eventName}\" is a reserved event name", nameof(eventName));
         }

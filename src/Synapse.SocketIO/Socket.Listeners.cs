@@ -44,6 +44,25 @@ public sealed partial class Socket
         return this;
     }
 
+    /// <summary>
+    /// Removes every handler of <paramref name="eventName"/>, or of every event when it is null
+    /// (Node's <c>removeAllListeners</c>). Catch-all listeners (<see cref="OnAny"/>) are kept.
+    /// </summary>
+    public Socket RemoveAllListeners(string? eventName = null)
+    {
+        if (eventName is not null)
+        {
+            return Off(eventName);
+        }
+
+        lock (_stateLock)
+        {
+            _handlers = NoHandlers;
+        }
+
+        return this;
+    }
+
     /// <summary>The events with at least one handler.</summary>
     public IReadOnlyCollection<string> EventNames => _handlers.Keys.ToArray();
 
@@ -161,7 +180,6 @@ public sealed partial class Socket
 
     private void OnEvent(SocketIOPacket packet)
     {
-        Server.Metrics.PacketReceived();
         if (packet.Payload is not { ValueKind: JsonValueKind.Array } payload || payload.GetArrayLength() == 0)
         {
             return;

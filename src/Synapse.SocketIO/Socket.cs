@@ -24,7 +24,7 @@ public sealed partial class Socket
         DisconnectReason.ForcedClose,
         DisconnectReason.PingTimeout,
         DisconnectReason.ServerShuttingDown,
-        "forced server close",
+        DisconnectReason.ForcedServerClose,
     };
 
     private readonly Client _client;
@@ -154,29 +154,53 @@ public sealed partial class Socket
     public Task<SocketIOArguments> EmitWithAckAsync(string eventName, params object?[] args) =>
         EmitWithAckCore(eventName, args, false, true, null, CancellationToken.None);
 
-    /// <summary>Broadcast to a room, excluding this socket.</summary>
+    /// <summary>Broadcast to rooms, excluding this socket.</summary>
     public BroadcastOperator To(params string[] rooms) => Broadcast.To(rooms);
 
-    /// <summary>Same as <see cref="To"/>.</summary>
+    /// <summary>Broadcast to rooms, excluding this socket.</summary>
+    public BroadcastOperator To(IEnumerable<string> rooms) => Broadcast.To(rooms);
+
+    /// <summary>Same as <see cref="To(string[])"/>.</summary>
     public BroadcastOperator In(params string[] rooms) => Broadcast.To(rooms);
+
+    /// <summary>Same as <see cref="To(IEnumerable{string})"/>.</summary>
+    public BroadcastOperator In(IEnumerable<string> rooms) => Broadcast.To(rooms);
 
     /// <summary>Broadcast to everyone but the given rooms and this socket.</summary>
     public BroadcastOperator Except(params string[] rooms) => Broadcast.Except(rooms);
 
+    /// <summary>Broadcast to everyone but the given rooms and this socket.</summary>
+    public BroadcastOperator Except(IEnumerable<string> rooms) => Broadcast.Except(rooms);
+
     /// <summary>Broadcast to every socket of the namespace except this one.</summary>
     public BroadcastOperator Broadcast => new(Namespace, BroadcastOptions.All with { Except = new HashSet<string> { Id } });
 
+    /// <summary>Joins one room or several. Completes at once with the in-memory adapter.</summary>
+    public ValueTask Join(params string[] rooms) => Join((IEnumerable<string>)rooms);
+
     /// <summary>Joins rooms. Completes at once with the in-memory adapter.</summary>
-    public ValueTask Join(params string[] rooms)
+    public ValueTask Join(IEnumerable<string> rooms)
     {
+        ArgumentNullException.ThrowIfNull(rooms);
         JoinLocal(rooms);
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Leaves a room.</summary>
-    public ValueTask Leave(string room)
+    /// <summary>
+    /// Leaves one room or several (Node's <c>leave</c> takes one; several save a loop). Leaving a
+    /// room the socket is not in does nothing.
+    /// </summary>
+    public ValueTask Leave(params string[] rooms) => Leave((IEnumerable<string>)rooms);
+
+    /// <summary>Leaves rooms.</summary>
+    public ValueTask Leave(IEnumerable<string> rooms)
     {
-        LeaveLocal(room);
+        ArgumentNullException.ThrowIfNull(rooms);
+        foreach (var room in rooms)
+        {
+            LeaveLocal(room);
+        }
+
         return ValueTask.CompletedTask;
     }
 

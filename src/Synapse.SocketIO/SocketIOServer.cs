@@ -156,8 +156,14 @@ public sealed class SocketIOServer : IAsyncDisposable
     /// <summary>Same as <see cref="To(string[])"/>.</summary>
     public BroadcastOperator In(params string[] rooms) => Sockets.In(rooms);
 
+    /// <summary>Same as <see cref="To(IEnumerable{string})"/>.</summary>
+    public BroadcastOperator In(IEnumerable<string> rooms) => Sockets.In(rooms);
+
     /// <summary>Excludes rooms of the main namespace.</summary>
     public BroadcastOperator Except(params string[] rooms) => Sockets.Except(rooms);
+
+    /// <summary>Excludes rooms of the main namespace.</summary>
+    public BroadcastOperator Except(IEnumerable<string> rooms) => Sockets.Except(rooms);
 
     /// <summary>Volatile broadcast on the main namespace.</summary>
     public BroadcastOperator Volatile => Sockets.Volatile;
@@ -173,6 +179,9 @@ public sealed class SocketIOServer : IAsyncDisposable
 
     /// <summary>Every socket of the main namespace, on every node.</summary>
     public Task<IReadOnlyList<RemoteSocket>> FetchSocketsAsync() => Sockets.FetchSocketsAsync();
+
+    /// <summary>The ids of every socket of the main namespace, on every node (Node's <c>allSockets()</c>).</summary>
+    public Task<IReadOnlySet<string>> AllSocketsAsync() => Sockets.AllSocketsAsync();
 
     /// <summary>Makes every socket of the main namespace join rooms.</summary>
     public Task SocketsJoinAsync(params string[] rooms) => Sockets.SocketsJoinAsync(rooms);

@@ -27,7 +27,7 @@ public sealed class SocketIOMetrics : IDisposable
     {
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _connectedSockets = _meter.CreateUpDownCounter<long>("socketio.sockets.connected", description: "Sockets connected to a namespace.");
-        _packetsReceived = _meter.CreateCounter<long>("socketio.packets.received", description: "Events received from clients.");
+        _packetsReceived = _meter.CreateCounter<long>("socketio.packets.received", description: "Socket.IO packets received from clients (CONNECT, EVENT, ACK, DISCONNECT; a binary packet counts once).");
         _packetsSent = _meter.CreateCounter<long>("socketio.packets.sent", description: "Packets queued to clients (each broadcast delivery counts).");
         _bytesReceived = _meter.CreateCounter<long>("socketio.bytes.received", unit: "By", description: "Engine.IO message bytes received.");
         _bytesSent = _meter.CreateCounter<long>("socketio.bytes.sent", unit: "By", description: "Encoded packet bytes queued to clients.");

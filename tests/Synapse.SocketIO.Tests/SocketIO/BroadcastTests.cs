@@ -114,6 +114,12 @@ public sealed class BroadcastTests
         f.Io.To(s["d"].Id).To("r2").Except(s["b"].Id).Emit("e-d-and-r2-not-b");
         Assert.Equal(["c", "d"], await f.RecipientsAsync("e-d-and-r2-not-b"));
 
+        // Rooms may come as any collection.
+        f.Io.In(new List<string> { "r1" }).Except(new List<string> { s["a"].Id }).Emit("e-collections");
+        Assert.Equal(["b"], await f.RecipientsAsync("e-collections"));
+        f.Io.Sockets.In(new List<string> { "r2" }).Except(new List<string> { "r1" }).Emit("e-namespace-collections");
+        Assert.Equal(["c"], await f.RecipientsAsync("e-namespace-collections"));
+
         f.Io.To("nobody-here").Emit("e-empty-room");
         Assert.Empty(await f.RecipientsAsync("e-empty-room"));
 
@@ -159,9 +165,22 @@ public sealed class BroadcastTests
         s["d"].Broadcast.Except(s["a"].Id).Emit("s-except-id");
         Assert.Equal(["b", "c"], await f.RecipientsAsync("s-except-id"));
 
+        s["c"].In(new List<string> { "r1", "r2" }).Except(new List<string> { "r1" }).Emit("s-collections");
+        Assert.Empty(await f.RecipientsAsync("s-collections"));
+        s["d"].To(new List<string> { "r2" }).Emit("s-to-collection");
+        Assert.Equal(["b", "c"], await f.RecipientsAsync("s-to-collection"));
+
         // The sender's own emit is unaffected.
         s["a"].Emit("s-self", 1);
         Assert.Equal(["a"], await f.RecipientsAsync("s-self"));
+
+        // Join and Leave take one room or several.
+        await s["b"].Leave("r1", "r2");
+        Assert.Equal([s["b"].Id], s["b"].Rooms);
+        await s["d"].Join(new List<string> { "r1", "r3" });
+        Assert.True(s["d"].Rooms.SetEquals([s["d"].Id, "r1", "r3"]));
+        f.Io.To("r1", "r2").Emit("s-after-leave");
+        Assert.Equal(["a", "c", "d"], await f.RecipientsAsync("s-after-leave"));
     }
 
     [Fact]

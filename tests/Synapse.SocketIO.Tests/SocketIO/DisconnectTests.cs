@@ -91,6 +91,34 @@ public sealed class DisconnectTests
     }
 
     [Fact]
+    public async Task A_long_poll_cut_off_by_the_network_is_transport_error()
+    {
+        // No heartbeat during the test: only the cut request may end the session.
+        await using var server = await SioTestServer.StartAsync(configure: o =>
+        {
+            o.PingInterval = TimeSpan.FromSeconds(30);
+            o.PingTimeout = TimeSpan.FromSeconds(30);
+        });
+        var polling = server.CreatePollingClient();
+        var (sid, _) = await polling.HandshakeAsync();
+        await polling.SendAsync(sid, "40");
+        var connect = await polling.PollAsync(sid);
+        Assert.StartsWith("40{\"sid\":", connect);
+        var id = JsonDocument.Parse(connect[2..]).RootElement.GetProperty("sid").GetString()!;
+        var socket = await server.SocketAsync(id);
+
+        using var cut = new CancellationTokenSource();
+        var poll = polling.GetAsync(sid, cut.Token);
+        await Wait.UntilAsync(() => socket.Conn.CanWriteNow, because: "the GET waits on the server");
+        await cut.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => poll);
+
+        Assert.Equal(DisconnectReason.TransportError, await server.DisconnectReasonAsync(id));
+        Assert.False(socket.Connected);
+        await Wait.UntilAsync(() => server.Io.EngineConnectionsCount == 0, because: "the session is closed");
+    }
+
+    [Fact]
     public async Task A_frozen_client_is_disconnected_with_ping_timeout()
     {
         await using var server = await SioTestServer.StartAsync(configure: o =>

@@ -269,8 +269,16 @@ public sealed class EventTests
             Assert.Throws<ArgumentException>(() => socket.Emit(name));
             Assert.Throws<ArgumentException>(() => server.Io.Emit(name));
             Assert.Throws<ArgumentException>(() => server.Io.To("r").Emit(name));
-            await Assert.ThrowsAsync<ArgumentException>(() => server.Io.ServerSideEmitAsync(name));
         }
+
+        // Server-side events have Node's namespace list instead (its own events).
+        foreach (var name in new[] { "connect", "connection", "new_namespace" })
+        {
+            await Assert.ThrowsAsync<ArgumentException>(() => server.Io.ServerSideEmitAsync(name));
+            await Assert.ThrowsAsync<ArgumentException>(() => server.Io.ServerSideEmitWithAckAsync(TimeSpan.FromSeconds(1), name));
+        }
+
+        await server.Io.ServerSideEmitAsync("disconnect").WithTimeout();
 
         // On a single node a server-side emit reaches no other server and gathers no answers.
         await server.Io.ServerSideEmitAsync("sync", 1).WithTimeout();

@@ -56,6 +56,7 @@ public sealed class ListenerTests
         await using var server = await SioTestServer.StartAsync(io => io.OnConnection(async socket =>
         {
             socket.OnAnyOutgoing((name, args) => outgoing.Enqueue($"{name}:{args.Length}"));
+            socket.PrependAnyOutgoing((name, _) => outgoing.Enqueue("first " + name));
             await socket.Join("room");
             socketTask.TrySetResult(socket);
         }));
@@ -68,13 +69,14 @@ public sealed class ListenerTests
         server.Io.Emit("to-all");
         socket.Broadcast.Emit("not-for-me");
         await node.ReceiveAsync("a", "to-all");
-        Assert.Equal(["direct:2", "to-room:1", "to-all:0"], outgoing.ToArray());
-        Assert.Single(socket.ListenersAnyOutgoing);
+        Assert.Equal(["first direct", "direct:2", "first to-room", "to-room:1", "first to-all", "to-all:0"], outgoing.ToArray());
+        Assert.Equal(2, socket.ListenersAnyOutgoing.Count);
 
         socket.OffAnyOutgoing();
+        Assert.Empty(socket.ListenersAnyOutgoing);
         socket.Emit("after-off");
         await node.ReceiveAsync("a", "after-off");
-        Assert.Equal(3, outgoing.Count);
+        Assert.Equal(6, outgoing.Count);
     }
 
     [Fact]
@@ -157,5 +159,18 @@ public sealed class ListenerTests
         await node.EmitWithCallbackAsync("a", "done", []);
         Assert.Empty(calls);
         Assert.DoesNotContain("e", socket.EventNames);
+
+        // RemoveAllListeners(name) clears one event, RemoveAllListeners() every event.
+        socket.On("e", tracked).On("f", (int n) => calls.Enqueue("f " + n));
+        socket.RemoveAllListeners("e");
+        Assert.Equal(["done", "f"], socket.EventNames.Order(StringComparer.Ordinal));
+        socket.RemoveAllListeners();
+        Assert.Empty(socket.EventNames);
+        await node.EmitAsync("a", "e", 5);
+        await node.EmitAsync("a", "f", 6);
+        // Nothing answers "done" any more; the events before it were handled (in order) by nobody.
+        Assert.Equal("ackError", (await node.EmitWithAckAsync("a", "done", [], timeoutMs: 300)).GetProperty("event").GetString());
+        Assert.Empty(calls);
+        Assert.True(socket.Connected);
     }
 }

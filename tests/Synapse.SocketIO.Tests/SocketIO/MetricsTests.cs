@@ -24,13 +24,18 @@ public sealed class MetricsTests
         await server.SocketAsync(await node.ConnectAsync("b-other", "/other", manager: "#b"));
         Assert.Equal(3, Total("socketio.sockets.connected"));
 
+        // Every packet counts: the three CONNECTs so far, then events and acknowledgements.
+        Assert.Equal(3, Total("socketio.packets.received"));
         var bytesBefore = Total("socketio.bytes.received");
         for (var i = 0; i < 3; i++)
         {
             await node.EmitWithCallbackAsync("a", "e", []);
         }
 
-        Assert.Equal(3, Total("socketio.packets.received"));
+        Assert.Equal(6, Total("socketio.packets.received"));
+        await node.AnswerAsync("a", "question", reply: ["answer"]);
+        await a.Timeout(TimeSpan.FromSeconds(10)).EmitWithAckAsync("question");
+        Assert.Equal(7, Total("socketio.packets.received"));
         Assert.True(Total("socketio.bytes.received") - bytesBefore >= 3 * "2[\"e\"]".Length, $"bytes received: {Total("socketio.bytes.received") - bytesBefore}");
 
         var sentBefore = Total("socketio.packets.sent");

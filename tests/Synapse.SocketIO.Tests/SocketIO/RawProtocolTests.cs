@@ -114,7 +114,9 @@ public sealed class RawProtocolTests
         var before = await offender.ExpectClosedAsync();
 
         Assert.True(before.Count == 0, $"{name}: the server answered {string.Join(" | ", before)} before closing");
-        Assert.Equal(DisconnectReason.ForcedClose, await server.DisconnectReasonAsync(offenderId));
+        // As in Node: a packet socket.io-parser rejects closes the engine connection ("forced close");
+        // a valid packet in the wrong state is Client.close() ("forced server close").
+        Assert.Equal(parserRejects ? DisconnectReason.ForcedClose : DisconnectReason.ForcedServerClose, await server.DisconnectReasonAsync(offenderId));
         Assert.False(offenderSocket.Connected);
         if (parserRejects)
         {
@@ -323,7 +325,7 @@ public sealed class RawProtocolTests
             Assert.Equal("1", await response.Content.ReadAsStringAsync());
         }
 
-        Assert.Equal(DisconnectReason.ForcedClose, await server.DisconnectReasonAsync(socketId));
+        Assert.Equal(packet == "40" ? DisconnectReason.ForcedServerClose : DisconnectReason.ForcedClose, await server.DisconnectReasonAsync(socketId));
         using (var after = await polling.GetAsync(sid))
         {
             Assert.Equal(HttpStatusCode.BadRequest, after.StatusCode);

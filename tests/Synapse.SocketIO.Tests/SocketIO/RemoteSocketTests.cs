@@ -57,6 +57,7 @@ public sealed class RemoteSocketTests
         Assert.Single(await server.Io.In(s["bob"].Id).FetchSocketsAsync());
         Assert.Empty(await server.Io.In("nobody").FetchSocketsAsync());
         Assert.Equal(s.Values.Select(x => x.Id).Order(), (await server.Io.Sockets.AllSocketsAsync()).Order());
+        Assert.Equal(s.Values.Select(x => x.Id).Order(), (await server.Io.AllSocketsAsync()).Order());
 
         // A fetched socket acts on the real one.
         alice.Emit("direct", "for alice");
