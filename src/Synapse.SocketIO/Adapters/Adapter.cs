@@ -47,8 +47,17 @@ public abstract class Adapter : IAsyncDisposable
     /// <summary>Removes a socket of this node from every room.</summary>
     public abstract void DelAll(string id);
 
-    /// <summary>The rooms a socket of this node is in, or null if it is unknown.</summary>
+    /// <summary>The rooms a socket of this node is in, or null if it is unknown (Node's <c>adapter.sids.get(id)</c>).</summary>
     public abstract IReadOnlySet<string>? SocketRooms(string id);
+
+    /// <summary>
+    /// The ids of this node's sockets in a room, or null if it has none here (Node's
+    /// <c>adapter.rooms.get(room)</c>): a copy, the room may change right after.
+    /// </summary>
+    public abstract IReadOnlySet<string>? RoomMembers(string room);
+
+    /// <summary>A snapshot of this node's rooms and their members (Node's <c>adapter.rooms</c>).</summary>
+    public abstract IReadOnlyDictionary<string, IReadOnlySet<string>> GetRooms();
 
     /// <summary>Sends a packet to every targeted socket, encoding it once.</summary>
     public abstract void Broadcast(OutgoingPacket packet, BroadcastOptions options);

@@ -66,12 +66,21 @@ public class InMemoryAdapter : Adapter
         return base.DisposeAsync();
     }
 
-    /// <summary>A snapshot of the rooms and their members.</summary>
-    public IReadOnlyDictionary<string, IReadOnlySet<string>> GetRooms()
+    /// <inheritdoc />
+    public override IReadOnlyDictionary<string, IReadOnlySet<string>> GetRooms()
     {
         lock (_sync)
         {
             return _rooms.ToDictionary(r => r.Key, r => (IReadOnlySet<string>)new HashSet<string>(r.Value.Members), StringComparer.Ordinal);
+        }
+    }
+
+    /// <inheritdoc />
+    public override IReadOnlySet<string>? RoomMembers(string room)
+    {
+        lock (_sync)
+        {
+            return _rooms.TryGetValue(room, out var members) ? new HashSet<string>(members.Members, StringComparer.Ordinal) : null;
         }
     }
 

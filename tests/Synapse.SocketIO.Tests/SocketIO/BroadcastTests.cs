@@ -221,8 +221,15 @@ public sealed class BroadcastTests
         f.Io.To("r1").Emit("after-join");
         Assert.Equal(["a", "b", "d"], await f.RecipientsAsync("after-join"));
 
+        // Node's adapter.rooms.get(room) / adapter.sids.get(id).
+        Assert.True(adapter.RoomMembers("r1")!.SetEquals([f.Sockets["a"].Id, f.Sockets["b"].Id, f.Sockets["d"].Id]));
+        Assert.Null(adapter.RoomMembers("nobody-here"));
+        Assert.True(adapter.GetRooms()["r3"].SetEquals([f.Sockets["d"].Id]));
+        Assert.True(adapter.SocketRooms(f.Sockets["d"].Id)!.SetEquals(["r1", "r3", f.Sockets["d"].Id]));
+
         await f.Node.EmitWithCallbackAsync("d", "leave", ["r3"]);
-        Assert.False(f.Io.Sockets.Adapter is Adapters.InMemoryAdapter memory && memory.GetRooms().ContainsKey("r3"));
+        Assert.False(adapter.GetRooms().ContainsKey("r3"));
+        Assert.Null(adapter.RoomMembers("r3"));
         f.Io.To("r3").Emit("after-leave");
         Assert.Empty(await f.RecipientsAsync("after-leave"));
 
