@@ -8,7 +8,7 @@ namespace Synapse.Web.Tests.Infrastructure;
 /// <summary>
 /// One person using the web client: a browser context of their own (separate storage, as a
 /// second browser) with one page, driven through the client's <c>data-testid</c>s. Collects the
-/// page's console errors and uncaught exceptions.
+/// page's console errors and warnings and its uncaught exceptions.
 /// </summary>
 public sealed class ChatUser : IAsyncDisposable
 {
@@ -22,9 +22,9 @@ public sealed class ChatUser : IAsyncDisposable
         DisplayName = displayName ?? userName;
         page.Console += (_, message) =>
         {
-            if (message.Type == "error")
+            if (message.Type is "error" or "warning")
             {
-                _errors.Enqueue($"console.error: {message.Text} ({message.Location})");
+                _errors.Enqueue($"console.{message.Type}: {message.Text} ({message.Location})");
             }
         };
         page.PageError += (_, error) => _errors.Enqueue($"uncaught: {error}");
@@ -45,7 +45,7 @@ public sealed class ChatUser : IAsyncDisposable
     /// <summary>The password.</summary>
     public string Password => "correct horse battery";
 
-    /// <summary>Console errors and uncaught exceptions so far.</summary>
+    /// <summary>Console errors and warnings and uncaught exceptions so far.</summary>
     public IReadOnlyList<string> Errors => _errors.ToArray();
 
     /// <summary>Opens the client at the server's root in a new context.</summary>
@@ -81,6 +81,26 @@ public sealed class ChatUser : IAsyncDisposable
 
         await Page.GetByTestId("auth-register").ClickAsync();
         await ExpectConnectedAsync();
+    }
+
+    /// <summary>Logs in through the form with the keyboard only (Tab, then Enter submits), and waits for the connection.</summary>
+    public async Task LoginWithKeyboardAsync()
+    {
+        var userName = Page.GetByTestId("auth-username");
+        await Expect(userName).ToBeFocusedAsync();
+        await Page.Keyboard.TypeAsync(UserName);
+        await Page.Keyboard.PressAsync("Tab");
+        await Expect(Page.GetByTestId("auth-password")).ToBeFocusedAsync();
+        await Page.Keyboard.TypeAsync(Password);
+        await Page.Keyboard.PressAsync("Enter");
+        await ExpectConnectedAsync();
+    }
+
+    /// <summary>Logs out with the top bar's button: back to the sign-in form.</summary>
+    public async Task LogoutAsync()
+    {
+        await Page.GetByTestId("logout").ClickAsync();
+        await Expect(Page.GetByTestId("auth-login")).ToBeVisibleAsync();
     }
 
     /// <summary>Waits for <c>connection-status</c> to say connected.</summary>
@@ -189,7 +209,7 @@ public sealed class ChatUser : IAsyncDisposable
         await Page.ScreenshotAsync(new() { Path = Artifacts.Screenshot(name), Animations = ScreenshotAnimations.Disabled });
     }
 
-    /// <summary>Asserts the page logged no console error and threw nothing, but for errors matching <paramref name="allowed"/>.</summary>
+    /// <summary>Asserts the page logged no console error or warning and threw nothing, but for those matching <paramref name="allowed"/>.</summary>
     public void AssertNoConsoleErrors(Regex? allowed = null)
     {
         var errors = Errors.Where(e => allowed is null || !allowed.IsMatch(e)).ToArray();

@@ -134,14 +134,14 @@ export function Conversation({ roomId, onBack, membersOpen, onToggleMembers }: P
           message="It will disappear for everyone in the room. This cannot be undone."
           confirmLabel="Delete"
           danger
-          onCancel={() => {
-            setConfirmDelete(null);
-            composer.current?.focus();
-          }}
+          // Cancelled, the dialog gives the focus back to the Delete button that opened it.
+          onCancel={() => setConfirmDelete(null)}
           onConfirm={() => {
             void client.deleteMessage(confirmDelete);
             setConfirmDelete(null);
-            composer.current?.focus();
+            // That button goes with its message: the message box takes the focus, once the
+            // dialog has closed (closing returns the focus to the button).
+            setTimeout(() => composer.current?.focus(), 0);
           }}
         />
       )}

@@ -37,6 +37,7 @@ export const MessageItem = memo(function MessageItem({ message, me, grouped, can
   const local = isLocal(message);
   const [editing, setEditing] = useState(false);
   const [picker, setPicker] = useState(false);
+  const reactButton = useRef<HTMLButtonElement>(null);
   const author = mine ? me.displayName || me.userName : actions.nameOf(message.userId) || message.userName;
   const mentionsMe = !mine && mentions(message.content, me.userName);
 
@@ -144,16 +145,21 @@ export const MessageItem = memo(function MessageItem({ message, me, grouped, can
       {!local && !editing && (
         <div className="message-actions" role="toolbar" aria-label="Message actions">
           <div className="emoji-anchor">
-            <button type="button" className="icon-button small" data-testid="message-react" aria-label="Add reaction" aria-expanded={picker} onClick={() => setPicker((p) => !p)}>
+            <button ref={reactButton} type="button" className="icon-button small" data-testid="message-react" aria-label="Add reaction" aria-haspopup="menu" aria-expanded={picker} onClick={() => setPicker((p) => !p)}>
               <Icon name="smile" size={18} />
             </button>
             {picker && (
               <EmojiPicker
                 onPick={(emoji) => {
                   setPicker(false);
+                  // Keep the focus where the keyboard user was, not lost on the page.
+                  reactButton.current?.focus();
                   actions.react(message, emoji);
                 }}
-                onClose={() => setPicker(false)}
+                onClose={(refocus) => {
+                  setPicker(false);
+                  if (refocus) reactButton.current?.focus();
+                }}
               />
             )}
           </div>
@@ -176,23 +182,26 @@ export const MessageItem = memo(function MessageItem({ message, me, grouped, can
   );
 });
 
-function EmojiPicker({ onPick, onClose }: { onPick: (emoji: string) => void; onClose: () => void }) {
+function EmojiPicker({ onPick, onClose }: { onPick: (emoji: string) => void; onClose: (refocus: boolean) => void }) {
   const ref = useRef<HTMLDivElement>(null);
+  const close = useRef(onClose);
+  close.current = onClose;
+  // Once, on opening: the first emoji takes the focus (a re-render must not move it back there).
   useEffect(() => {
     ref.current?.querySelector<HTMLButtonElement>("button")?.focus();
     const onDown = (e: MouseEvent) => {
-      if (ref.current && !ref.current.contains(e.target as Node)) onClose();
+      if (ref.current && !ref.current.contains(e.target as Node)) close.current(false);
     };
     document.addEventListener("mousedown", onDown);
     return () => document.removeEventListener("mousedown", onDown);
-  }, [onClose]);
+  }, []);
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     const buttons = [...(ref.current?.querySelectorAll<HTMLButtonElement>("button") ?? [])];
     const index = buttons.indexOf(document.activeElement as HTMLButtonElement);
     if (e.key === "Escape") {
       e.stopPropagation();
-      onClose();
+      onClose(true);
     } else if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
       e.preventDefault();
       const next = (index + (e.key === "ArrowRight" ? 1 : buttons.length - 1)) % buttons.length;
