@@ -17,5 +17,8 @@ public sealed partial class Socket
 
         [LoggerMessage(4, LogLevel.Warning, "The session of socket {Id} could not be kept for recovery.")]
         public static partial void PersistFailed(ILogger logger, string id, Exception exception);
+
+        [LoggerMessage(5, LogLevel.Error, "Socket {Id} could not join its rooms in namespace {Namespace}.")]
+        public static partial void AdapterJoinFailed(ILogger logger, Exception exception, string id, string @namespace);
     }
 }

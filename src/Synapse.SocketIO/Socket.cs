@@ -64,7 +64,7 @@ public sealed partial class Socket
             Data = restored.Data;
             Recovered = true;
             _recoveryOffset = restored.Offset;
-            JoinLocal(restored.Rooms);
+            JoinLocalInBackground(restored.Rooms);
         }
         else
         {
@@ -182,8 +182,7 @@ public sealed partial class Socket
     public ValueTask Join(IEnumerable<string> rooms)
     {
         ArgumentNullException.ThrowIfNull(rooms);
-        JoinLocal(rooms);
-        return ValueTask.CompletedTask;
+        return JoinLocal(rooms);
     }
 
     /// <summary>
@@ -192,16 +191,25 @@ public sealed partial class Socket
     /// </summary>
     public ValueTask Leave(params string[] rooms) => Leave((IEnumerable<string>)rooms);
 
-    /// <summary>Leaves rooms.</summary>
+    /// <summary>Leaves rooms. Completes at once with the in-memory adapter.</summary>
     public ValueTask Leave(IEnumerable<string> rooms)
     {
         ArgumentNullException.ThrowIfNull(rooms);
-        foreach (var room in rooms)
+        // One room is the common case: no state machine unless the adapter really waits.
+        if (rooms is IReadOnlyList<string> { Count: 1 } one)
         {
-            LeaveLocal(room);
+            return LeaveLocal(one[0]);
         }
 
-        return ValueTask.CompletedTask;
+        return LeaveAllAsync(rooms);
+    }
+
+    private async ValueTask LeaveAllAsync(IEnumerable<string> rooms)
+    {
+        foreach (var room in rooms)
+        {
+            await LeaveLocal(room);
+        }
     }
 
     /// <summary>
@@ -383,15 +391,35 @@ public sealed partial class Socket
         return Interlocked.CompareExchange(ref _data, created, null) ?? created;
     }
 
-    internal void JoinLocal(IEnumerable<string> rooms)
+    internal ValueTask JoinLocal(IEnumerable<string> rooms) =>
+        System.Threading.Volatile.Read(ref _closed) == 0 ? Namespace.Adapter.AddAllAsync(Id, rooms) : ValueTask.CompletedTask;
+
+    internal ValueTask LeaveLocal(string room) => Namespace.Adapter.DelAsync(Id, room);
+
+    /// <summary>
+    /// Joins where nothing can wait for the adapter (Node's <c>_onconnect</c> does not wait either):
+    /// an adapter that completes asynchronously has its failure logged, not lost.
+    /// </summary>
+    private void JoinLocalInBackground(IEnumerable<string> rooms)
     {
-        if (System.Threading.Volatile.Read(ref _closed) == 0)
+        var join = JoinLocal(rooms);
+        if (!join.IsCompletedSuccessfully)
         {
-            Namespace.Adapter.AddAll(Id, rooms);
+            _ = ObserveJoinAsync(join);
         }
     }
 
-    internal void LeaveLocal(string room) => Namespace.Adapter.Del(Id, room);
+    private async Task ObserveJoinAsync(ValueTask join)
+    {
+        try
+        {
+            await join;
+        }
+        catch (Exception ex)
+        {
+            Log.AdapterJoinFailed(_logger, ex, Id, Namespace.Name);
+        }
+    }
 
     /// <summary>
     /// The socket will never connect (a middleware refused it, or the connection closed meanwhile):
@@ -413,7 +441,7 @@ public sealed partial class Socket
     internal void OnConnect()
     {
         System.Threading.Volatile.Write(ref _connected, 1);
-        JoinLocal([Id]);
+        JoinLocalInBackground([Id]);
         if (Pid is not null && !Recovered)
         {
             _recoveryOffsetTask = Namespace.Adapter.LatestOffsetAsync();

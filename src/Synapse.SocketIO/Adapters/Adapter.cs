@@ -38,11 +38,14 @@ public abstract class Adapter : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Adds a socket of this node to rooms.</summary>
-    public abstract void AddAll(string id, IEnumerable<string> rooms);
+    /// <summary>
+    /// Adds a socket of this node to rooms (Node's <c>addAll</c>, which may return a promise). An
+    /// adapter that keeps rooms in memory completes synchronously; one that persists them may not.
+    /// </summary>
+    public abstract ValueTask AddAllAsync(string id, IEnumerable<string> rooms);
 
-    /// <summary>Removes a socket of this node from a room.</summary>
-    public abstract void Del(string id, string room);
+    /// <summary>Removes a socket of this node from a room (Node's <c>del</c>; see <see cref="AddAllAsync"/>).</summary>
+    public abstract ValueTask DelAsync(string id, string room);
 
     /// <summary>Removes a socket of this node from every room.</summary>
     public abstract void DelAll(string id);

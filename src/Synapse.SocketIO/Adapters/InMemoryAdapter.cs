@@ -94,7 +94,7 @@ public class InMemoryAdapter : Adapter
     }
 
     /// <inheritdoc />
-    public override void AddAll(string id, IEnumerable<string> rooms)
+    public override ValueTask AddAllAsync(string id, IEnumerable<string> rooms)
     {
         List<(string Room, bool Created)>? events = null;
         lock (_sync)
@@ -138,10 +138,12 @@ public class InMemoryAdapter : Adapter
                 OnRoomJoined(room, id);
             }
         }
+
+        return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
-    public override void Del(string id, string room)
+    public override ValueTask DelAsync(string id, string room)
     {
         bool left, deleted;
         lock (_sync)
@@ -155,6 +157,7 @@ public class InMemoryAdapter : Adapter
         }
 
         Notify(id, room, left, deleted);
+        return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -280,28 +283,24 @@ public class InMemoryAdapter : Adapter
     }
 
     /// <inheritdoc />
-    public override Task AddSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms)
+    public override async Task AddSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms)
     {
         foreach (var socket in Collect(options))
         {
-            socket.JoinLocal(rooms);
+            await socket.JoinLocal(rooms);
         }
-
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
-    public override Task DelSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms)
+    public override async Task DelSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms)
     {
         foreach (var socket in Collect(options))
         {
             foreach (var room in rooms)
             {
-                socket.LeaveLocal(room);
+                await socket.LeaveLocal(room);
             }
         }
-
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
