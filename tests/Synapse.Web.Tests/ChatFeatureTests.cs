@@ -274,10 +274,10 @@ public sealed class ChatFeatureTests(BrowserFixture browser)
         await AssertUsableAsync(alice.Page, "room list");
         const string room = "night-shift";
         await bob.CreateRoomAsync(room);
-        await bob.SendAsync($"Anyone around, @{alice.UserName}?");
 
         // On a phone the list and the conversation take turns; Back returns to the list.
         await alice.JoinRoomAsync(room);
+        await bob.SendAsync($"Anyone around, @{alice.UserName}?");
         await Expect(alice.Page.GetByRole(AriaRole.Navigation, new() { Name = "Rooms and conversations" })).ToBeHiddenAsync();
         await Expect(alice.Message("Anyone around")).ToBeVisibleAsync();
         await AssertUsableAsync(alice.Page, "conversation");
@@ -341,6 +341,14 @@ public sealed class ChatFeatureTests(BrowserFixture browser)
         await alice.Page.GetByRole(AriaRole.Button, new() { Name = "Back to rooms" }).ClickAsync();
         await Expect(alice.Page.GetByTestId("room-list")).ToBeVisibleAsync();
 
+        // The notification list (Bob's mention is in it) fits the phone too.
+        await alice.Page.GetByTestId("notifications-toggle").ClickAsync();
+        await Expect(alice.Page.GetByTestId("notification").Filter(new() { HasText = "mentioned you" })).ToBeVisibleAsync();
+        await AssertUsableAsync(alice.Page, "notification list");
+        await alice.ScreenshotAsync("14-phone-dark-notifications");
+        await alice.Page.Keyboard.PressAsync("Escape");
+        await Expect(alice.Page.GetByTestId("notifications-toggle")).ToBeFocusedAsync();
+
         // The theme button cycles system → light → dark.
         var themeButton = alice.Page.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Theme: ") });
         await themeButton.ClickAsync();
@@ -389,8 +397,8 @@ public sealed class ChatFeatureTests(BrowserFixture browser)
               for (const el of document.querySelectorAll('body *')) {
                 if (!visible(el)) continue;
                 const r = el.getBoundingClientRect();
-                if (r.right > root.clientWidth + 1 && getComputedStyle(el).position !== 'fixed' && !el.closest('.message-scroller, .room-list')) {
-                  problems.push(`${el.tagName.toLowerCase()}.${el.className} ends at ${Math.round(r.right)}px, past the ${root.clientWidth}px window`);
+                if ((r.right > root.clientWidth + 1 || r.left < -1) && !el.closest('.message-scroller, .room-list')) {
+                  problems.push(`${el.tagName.toLowerCase()}.${el.className} spans ${Math.round(r.left)}-${Math.round(r.right)}px, outside the ${root.clientWidth}px window`);
                 }
               }
               return problems.slice(0, 10);
