@@ -102,6 +102,63 @@ public sealed class ChatFeatureTests(BrowserFixture browser)
     });
 
     [Fact]
+    public Task Tokens_are_refreshed_silently_before_they_expire_and_when_the_server_refuses_one() => Scenario.RunAsync(browser.Browser, TestBudget, async scenario =>
+    {
+        // Access tokens of 40 s: the client refreshes a minute before expiry, so at its shortest
+        // delay, every 5 s, on its own (requests refresh first only within 30 s of expiry).
+        var server = scenario.Track(await SynapseServer.StartAsync(settings: new Dictionary<string, string>(Settings) { ["Synapse:Auth:AccessTokenLifetime"] = "00:00:40" }));
+        var alice = await scenario.OpenAsync(server.BaseUri, "alice");
+        var refreshes = 0;
+        alice.Page.Response += (_, response) =>
+        {
+            if (response.Url.EndsWith("/api/auth/refresh", StringComparison.Ordinal) && response.Status == 200)
+            {
+                Interlocked.Increment(ref refreshes);
+            }
+        };
+        await alice.RegisterAsync();
+        const string room = "token-check";
+        await alice.CreateRoomAsync(room);
+        const string readToken = "() => JSON.parse(localStorage.getItem('synapse.session')).accessToken";
+        var firstToken = await alice.Page.EvaluateAsync<string>(readToken);
+        Interlocked.Exchange(ref refreshes, 0);
+
+        // Nobody does anything: two refreshes go by, each a new token, still signed in and connected.
+        for (var i = 0; i < 100 && Volatile.Read(ref refreshes) < 2; i++)
+        {
+            await alice.Page.WaitForTimeoutAsync(200);
+        }
+
+        Assert.True(Volatile.Read(ref refreshes) >= 2, $"{Volatile.Read(ref refreshes)} silent refreshes in 20 s");
+        Assert.NotEqual(firstToken, await alice.Page.EvaluateAsync<string>(readToken));
+        await alice.ExpectConnectedAsync();
+        await alice.SendAsync("Still here after two refreshes");
+        await Expect(alice.Message("Still here after two refreshes")).ToHaveAttributeAsync("data-status", "sent");
+
+        // A token the server refuses (REST answers 401, the socket is refused): the client
+        // refreshes and carries on, without showing the sign-in form.
+        var before = Volatile.Read(ref refreshes);
+        await alice.Page.EvaluateAsync("""
+            () => {
+              const session = JSON.parse(localStorage.getItem('synapse.session'));
+              session.accessToken = 'not-a-valid-token';
+              session.accessTokenExpiresAt = new Date(Date.now() + 3600_000).toISOString();
+              localStorage.setItem('synapse.session', JSON.stringify(session));
+            }
+            """);
+        await alice.Page.ReloadAsync();
+        await alice.ExpectConnectedAsync(15_000);
+        await Expect(alice.Page.GetByTestId("auth-login")).ToHaveCountAsync(0);
+        await Expect(alice.RoomItem(room)).ToContainTextAsync("Still here after two refreshes");
+        Assert.True(Volatile.Read(ref refreshes) > before, "the refused token was replaced by a refresh");
+        await alice.SendAsync("And after a refused token");
+        await Expect(alice.Message("And after a refused token")).ToHaveAttributeAsync("data-status", "sent");
+
+        // The refused requests are logged by the browser as failed loads (401); nothing else.
+        alice.AssertNoConsoleErrors(new Regex("status of 401", RegexOptions.IgnoreCase));
+    });
+
+    [Fact]
     public Task History_loads_older_pages_when_scrolling_up_with_day_separators_and_times() => Scenario.RunAsync(browser.Browser, TestBudget, async scenario =>
     {
         var server = scenario.Track(await SynapseServer.StartAsync(settings: Settings));
