@@ -145,6 +145,15 @@ static class Suite
             {
                 Env = new() { ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0" },
             });
+            // Opt-in only (--servers synapse-inline): socket completions run on the epoll thread and
+            // Kestrel sends on the writer's thread (the host sets SocketTransportOptions.
+            // UnsafePreferInlineScheduling when it sees this variable), so a delivery costs no
+            // thread-pool hop at all. Unsafe for applications that block in handlers, hence not the default.
+            servers.Add(new ServerSpec("synapse-inline", "dotnet", [Path.Combine(root, "bench/servers/synapse/bin/Release/net10.0/SynapseBench.dll"), "3103"], 3103, true,
+                [Path.Combine(root, "bench/servers/synapse/bin/Release/net10.0/SynapseBench.dll"), "{port}", "{redis}"], 3131)
+            {
+                Env = new() { ["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1" },
+            });
             servers = servers.Where(s => keep.Contains(s.Name)).ToList();
         }
 

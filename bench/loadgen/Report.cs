@@ -277,7 +277,7 @@ public static class Report
         }
     }
 
-    private static int Order(string s) => s switch { "synapse" => 0, "synapse-nospin" => 1, "node" => 2, "node-eiows" => 3, "raw" => 4, _ => 5 };
+    private static int Order(string s) => s switch { "synapse" => 0, "synapse-nospin" => 1, "synapse-inline" => 2, "node" => 3, "node-eiows" => 4, "raw" => 5, _ => 6 };
 
     private static void Row(StringBuilder sb, string target, string measured, bool met) =>
         sb.AppendLine($"| {target} | {measured} | {(met ? "met" : "**missed**")} |");

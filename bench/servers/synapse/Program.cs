@@ -20,6 +20,13 @@ builder.WebHost.UseKestrel(k =>
     k.Limits.MaxConcurrentConnections = null;
     k.Limits.MaxConcurrentUpgradedConnections = null;
 });
+if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") == "1")
+{
+    // The synapse-inline variant: with the sockets' own inline completions, Kestrel's pipes run
+    // their continuations inline too, so a send happens on the thread that flushed.
+    builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
+}
+
 builder.Services.AddSocketIO(o =>
 {
     o.PingInterval = TimeSpan.FromMilliseconds(25000);
