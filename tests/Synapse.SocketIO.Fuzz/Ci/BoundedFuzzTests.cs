@@ -6,7 +6,8 @@ namespace Synapse.SocketIO.Fuzz.Ci;
 
 /// <summary>
 /// Each target for a bounded run (a fixed seed, so CI is repeatable; at most 20,000 inputs or 10 s
-/// per decoder target, 1,500 connections or 20 s against the real server, health checks included).
+/// per decoder target, 1,500 connections or 20 s against the real server, 600 permessage-deflate
+/// sessions or 15 s against the server with compression on, health checks included).
 /// The long runs are <c>scripts/fuzz</c>'s job.
 /// </summary>
 public sealed class BoundedFuzzTests(ITestOutputHelper output)
@@ -25,6 +26,10 @@ public sealed class BoundedFuzzTests(ITestOutputHelper output)
     [Fact]
     public Task Server_target_survives_a_bounded_run() =>
         RunAsync("server", iterations: 1_500, TimeSpan.FromSeconds(20));
+
+    [Fact]
+    public Task Server_with_permessage_deflate_survives_a_bounded_run() =>
+        RunAsync("server-deflate", iterations: 600, TimeSpan.FromSeconds(15));
 
     internal async Task RunAsync(string name, long iterations, TimeSpan duration)
     {

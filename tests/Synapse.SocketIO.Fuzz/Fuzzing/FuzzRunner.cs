@@ -136,11 +136,11 @@ public static class FuzzRunner
         }
 
         await CheckHealthAsync(target, options, failures);
-        if (target is Targets.ServerTarget server && options.OnlyIteration is null)
+        if (options.OnlyIteration is null)
         {
             try
             {
-                await server.CheckSessionsDrainAsync();
+                await target.CheckAtEndAsync();
             }
             catch (FuzzPropertyException ex)
             {
@@ -148,7 +148,7 @@ public static class FuzzRunner
             }
         }
 
-        return new FuzzRunResult(target.Name, options.Seed, inputs, clock.Elapsed, [.. failures.Values], maxAllocated, slowest);
+        return new FuzzRunResult(target.Name, options.Seed, inputs, clock.Elapsed, [.. failures.Values], target.MaxAllocatedByOneInput ?? maxAllocated, slowest);
     }
 
     /// <summary>Runs one given input and reports what went wrong, if anything.</summary>

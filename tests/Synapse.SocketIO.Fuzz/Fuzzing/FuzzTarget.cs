@@ -28,6 +28,12 @@ public abstract class FuzzTarget : IAsyncDisposable
     /// </summary>
     public virtual bool MeasuresAllocation => true;
 
+    /// <summary>
+    /// The most one input allocated, for a target that measures allocation itself (across threads)
+    /// rather than through <see cref="MeasuresAllocation"/>; null otherwise.
+    /// </summary>
+    public virtual long? MaxAllocatedByOneInput => null;
+
     /// <summary>The allocation allowed per input byte (a decoder builds objects for what it reads).</summary>
     public virtual long AllocationPerInputByte => 64;
 
@@ -51,6 +57,9 @@ public abstract class FuzzTarget : IAsyncDisposable
 
     /// <summary>Checks, after each batch, that the system under test is still healthy.</summary>
     public virtual Task CheckHealthAsync() => Task.CompletedTask;
+
+    /// <summary>Checks, once a whole run is over, what only shows at the end (sessions left open, say).</summary>
+    public virtual Task CheckAtEndAsync() => Task.CompletedTask;
 
     /// <inheritdoc />
     public virtual ValueTask DisposeAsync()

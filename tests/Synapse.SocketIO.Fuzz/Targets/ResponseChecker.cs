@@ -10,11 +10,13 @@ namespace Synapse.SocketIO.Fuzz.Targets;
 /// Checks what the server sent on one fuzzing connection: zero or more complete HTTP/1.1 responses,
 /// none of them a 500 (an exception escaped our code), and after a 101 only well-formed server
 /// frames (final, unmasked, RSV clear, known opcodes, valid UTF-8 text) ending, if at all, with a
-/// close frame whose status may appear on the wire.
+/// close frame whose status may appear on the wire. When the 101 negotiated permessage-deflate, data
+/// frames may carry RSV1, and must then inflate (text to valid UTF-8).
 /// </summary>
 internal static class ResponseChecker
 {
-    public static void Check(byte[] response)
+    /// <summary>The server's messages after a 101, inflated, are added to <paramref name="frames"/> when given.</summary>
+    public static void Check(byte[] response, List<ServerFrame>? frames = null)
     {
         var pos = 0;
         while (pos < response.Length)
@@ -39,14 +41,18 @@ internal static class ResponseChecker
                 throw Fail($"status {status}", response, 0);
             }
 
-            if (status == 101)
-            {
-                CheckFrames(response, pos);
-                return;
-            }
-
             string? Header(string name) => head.Skip(1).Where(h => h.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase))
                 .Select(h => h[(name.Length + 1)..].Trim()).FirstOrDefault();
+
+            if (status == 101)
+            {
+                var extensions = Header("Sec-WebSocket-Extensions");
+                using var inflater = extensions is not null && extensions.Contains("permessage-deflate", StringComparison.OrdinalIgnoreCase)
+                    ? new MessageInflater(keepContext: !extensions.Contains("server_no_context_takeover", StringComparison.OrdinalIgnoreCase))
+                    : null;
+                CheckFrames(response, pos, inflater, frames);
+                return;
+            }
 
             if (status is 204 or 304 || status < 200)
             {
@@ -91,7 +97,7 @@ internal static class ResponseChecker
         }
     }
 
-    private static void CheckFrames(byte[] data, int pos)
+    private static void CheckFrames(byte[] data, int pos, MessageInflater? inflater, List<ServerFrame>? frames)
     {
         var closed = false;
         while (pos < data.Length)
@@ -109,7 +115,9 @@ internal static class ResponseChecker
             var b0 = data[pos];
             var b1 = data[pos + 1];
             var opcode = b0 & 0x0F;
-            if ((b0 & 0x80) == 0 || (b0 & 0x70) != 0 || (b1 & 0x80) != 0 || opcode is not (1 or 2 or 8 or 9 or 10))
+            // RSV1 marks a compressed message: only on data frames, and only when negotiated (every server frame is final, so a first frame).
+            var compressed = (b0 & 0x40) != 0 && inflater is not null && opcode is 1 or 2;
+            if ((b0 & 0x80) == 0 || (b0 & (compressed ? 0x30 : 0x70)) != 0 || (b1 & 0x80) != 0 || opcode is not (1 or 2 or 8 or 9 or 10))
             {
                 throw Fail($"a bad server frame header {b0:x2} {b1:x2}", data, pos);
             }
@@ -132,7 +140,14 @@ internal static class ResponseChecker
                 throw Fail("a truncated server frame", data, pos);
             }
 
-            var payload = data.AsSpan(pos + header, (int)length);
+            ReadOnlySpan<byte> payload = data.AsSpan(pos + header, (int)length);
+            if (compressed)
+            {
+                payload = inflater!.Inflate(payload.ToArray(), 16 * 1024 * 1024)
+                    ?? throw Fail("a compressed frame that does not inflate", data, pos);
+            }
+
+            frames?.Add(new ServerFrame(opcode, compressed, payload.ToArray()));
             if (opcode == 1 && !Utf8.IsValid(payload))
             {
                 throw Fail("a text frame with invalid UTF-8", data, pos);
@@ -165,4 +180,13 @@ internal static class ResponseChecker
         var excerpt = Encoding.Latin1.GetString(response, at, Math.Min(300, response.Length - at)).ReplaceLineEndings("\\n");
         return new FuzzPropertyException($"the server sent {what}: {excerpt}");
     }
+}
+
+/// <summary>A frame the server sent, its payload inflated if it was compressed.</summary>
+internal readonly record struct ServerFrame(int Opcode, bool Compressed, byte[] Payload)
+{
+    /// <summary>The status of a close frame with a body, otherwise null.</summary>
+    public int? CloseStatus => Opcode == 8 && Payload.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(Payload) : null;
+
+    public string Text => Encoding.UTF8.GetString(Payload);
 }

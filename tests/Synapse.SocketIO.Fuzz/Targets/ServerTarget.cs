@@ -63,10 +63,25 @@ public sealed partial class ServerTarget : FuzzTarget
     private readonly Mutator _packetMutator = new(Corpus.Utf8(EnginePackets), [.. Corpus.SocketIOTokens, .. Corpus.Utf8("\u001e", "b", "4", "42")], 2048);
     private readonly Mutator _httpMutator = new(Corpus.Utf8(HttpRequests), HttpTokens, 4096);
     private readonly ErrorLog _errors = new();
+    private readonly Action<SocketIOOptions>? _configure;
     private WebApplication? _app;
     private Uri _baseUri = null!;
     private SocketIOServer? _io;
     private HttpClient? _http;
+
+    /// <summary>The server as the CI and long runs fuzz it.</summary>
+    public ServerTarget()
+    {
+    }
+
+    /// <summary>The same server with options of its own on top (another target drives it).</summary>
+    internal ServerTarget(Action<SocketIOOptions> configure) => _configure = configure;
+
+    /// <summary>The port the server listens on (127.0.0.1).</summary>
+    internal int Port => _baseUri.Port;
+
+    /// <summary>What the server logged at Error level since the last check.</summary>
+    internal ErrorLog Errors => _errors;
 
     /// <inheritdoc />
     public override string Name => "server";
@@ -107,6 +122,7 @@ public sealed partial class ServerTarget : FuzzTarget
             // Every fuzzing connection comes from 127.0.0.1, hundreds per second: no admission limits.
             o.MaxConnectionAttemptsPerIpPerSecond = null;
             o.MaxConnections = null;
+            _configure?.Invoke(o);
         });
         _app = builder.Build();
         _app.MapSocketIO(io =>
@@ -379,7 +395,7 @@ public sealed partial class ServerTarget : FuzzTarget
         return received.ToArray();
     }
 
-    private async Task<string> OpenSessionAsync(CancellationToken cancellationToken)
+    internal async Task<string> OpenSessionAsync(CancellationToken cancellationToken)
     {
         var open = await _http!.GetStringAsync("/socket.io/?EIO=4&transport=polling", cancellationToken);
         var sid = SidPattern().Match(open) is { Success: true } match ? match.Groups[1].Value : throw new FuzzPropertyException($"handshake answered '{open}'");
@@ -479,6 +495,9 @@ public sealed partial class ServerTarget : FuzzTarget
             }
         }
     }
+
+    /// <inheritdoc />
+    public override Task CheckAtEndAsync() => CheckSessionsDrainAsync();
 
     /// <summary>Sessions left after the run must all close (nothing leaks).</summary>
     public async Task CheckSessionsDrainAsync()
