@@ -161,6 +161,9 @@ internal sealed class PerMessageDeflate : IDisposable
     public InflateResult Inflate(ReadOnlyMemory<byte> compressed, long limit, out byte[] message)
     {
         message = [];
+        // MaxHttpBufferSize = long.MaxValue ("no limit") must not overflow limit + 1 below; no message
+        // is longer than an array can be anyway.
+        limit = Math.Min(limit, Array.MaxLength - 1L);
         using var output = new PooledBufferStream((int)Math.Min(limit + 1, Math.Max(1024L, compressed.Length * 4L)));
         try
         {
