@@ -535,7 +535,10 @@ public sealed class Scenarios(Config cfg, Action<Result> report, Action<string> 
             {
                 var gen = SelfCpuWindow.Start();
                 var cpu0 = s.CpuSeconds;
+                var serverGc0 = await s.GcPauseMsAsync();
                 var storm = await StormAsync(s, mode, rate, cfg.S4Connections);
+                var (genStall, genGc) = StallMonitor.Read();
+                var serverGc = await s.GcPauseMsAsync() - serverGc0;
                 var genCpu = gen.Stop();
                 var r = R(s, "S4", $"{mode}@{rate}/s", cfg.S4Connections, repeat);
                 r.Rate = rate;
@@ -548,7 +551,7 @@ public sealed class Scenarios(Config cfg, Action<Result> report, Action<string> 
                 r.Valid = genCpu <= 0.9;
                 r.Note = storm.FirstError;
                 report(r);
-                log($"    {s.Spec.Name} S4 {mode}@{rate:0}/s: {storm.SlowSpread()}");
+                log($"    {s.Spec.Name} S4 {mode}@{rate:0}/s: {storm.SlowSpread()}; generator: longest stall {genStall} ms, GC pauses {genGc} ms{(storm.NoGc ? ", no GC" : "")}; server GC pauses {(serverGc is { } g ? $"{g:0.#} ms" : "not reported")}");
                 await CloseStormAsync(s, storm);
             }
         }
@@ -565,6 +568,19 @@ public sealed class Scenarios(Config cfg, Action<Result> report, Action<string> 
     {
         var storm = new Storm(count);
         var tasks = new List<Task>(count);
+        // The generator must not pause during a storm: its own GCs (tens of ms each, as thousands
+        // of new connections survive into older generations) showed as every server's p99.
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        var noGc = false;
+        try
+        {
+            noGc = GC.TryStartNoGCRegion(200L * 1024 * 1024);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+        }
+
+        StallMonitor.Reset();
         var t0 = Clock.NowUs() + 10_000;
         // The opener runs on its own thread so its pacing never holds up a receive continuation.
         var opener = new Thread(() =>
@@ -614,6 +630,12 @@ public sealed class Scenarios(Config cfg, Action<Result> report, Action<string> 
         }) { IsBackground = true };
         await Threads.Run(opener);
         await Task.WhenAll(tasks);
+        storm.NoGc = noGc && System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion;
+        if (storm.NoGc)
+        {
+            GC.EndNoGCRegion();
+        }
+
         return storm;
     }
 
@@ -624,6 +646,9 @@ public sealed class Scenarios(Config cfg, Action<Result> report, Action<string> 
         public readonly long[] LatencyUs = new long[count];
         public int Errors;
         public string? FirstError;
+
+        /// <summary>Whether the generator ran the whole storm without a GC.</summary>
+        public bool NoGc;
 
         public void Record(int index, long us)
         {

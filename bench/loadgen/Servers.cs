@@ -90,6 +90,13 @@ public sealed class ServerProc : IAsyncDisposable
         return (root.GetProperty("pid").GetInt32(), root.GetProperty("clients").GetInt32(), (long)root.GetProperty("heap").GetDouble());
     }
 
+    /// <summary>The server's total GC pause time so far, in ms, where it reports one (the .NET servers).</summary>
+    public async Task<double?> GcPauseMsAsync()
+    {
+        using var doc = JsonDocument.Parse(await _http.GetStringAsync("/bench/stats"));
+        return doc.RootElement.TryGetProperty("gcPauseMs", out var v) ? v.GetDouble() : null;
+    }
+
     public async Task StartBroadcastAsync(string[] rooms, double rate, int durationMs, int size)
     {
         var text = await _http.GetStringAsync(string.Create(CultureInfo.InvariantCulture, $"/bench/broadcast?rooms={string.Join(',', rooms)}&rate={rate}&duration={durationMs}&size={size}"));

@@ -70,7 +70,7 @@ app.MapGet("/bench/stats", (HttpContext ctx) =>
     }
 
     var clients = server?.EngineConnectionsCount ?? 0;
-    return Results.Text($"{{\"pid\":{Environment.ProcessId},\"clients\":{clients},\"heap\":{GC.GetTotalMemory(false)}}}", "application/json");
+    return Results.Text($"{{\"pid\":{Environment.ProcessId},\"clients\":{clients},\"heap\":{GC.GetTotalMemory(false)},\"gcPauseMs\":{GC.GetTotalPauseDuration().TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}}}", "application/json");
 });
 
 app.MapGet("/bench/broadcast", (HttpContext ctx) =>
