@@ -55,19 +55,38 @@ internal abstract partial class ResilientConnection : IAsyncDisposable
     public async Task WaitConnectedAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         Start();
-        Task connected;
-        lock (_sync)
+        var deadline = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        while (true)
         {
-            connected = _connected.Task;
-        }
+            Task connected;
+            lock (_sync)
+            {
+                connected = _connected.Task;
+            }
 
-        try
-        {
-            await connected.WaitAsync(timeout, cancellationToken);
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException($"Redis ({Options.Endpoint}) is unreachable: no {Role} connection within {timeout.TotalMilliseconds:0} ms.");
+            var remaining = System.Diagnostics.Stopwatch.GetElapsedTime(System.Diagnostics.Stopwatch.GetTimestamp(), deadline);
+            try
+            {
+                if (remaining <= TimeSpan.Zero && !IsConnected)
+                {
+                    throw new TimeoutException();
+                }
+
+                await connected.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                throw new TimeoutException($"Redis ({Options.Endpoint}) is unreachable: no {Role} connection within {timeout.TotalMilliseconds:0} ms.");
+            }
+
+            if (IsConnected)
+            {
+                return;
+            }
+
+            // The connection this task announced has already dropped and the run loop has not yet
+            // replaced the task: wait for the next connection rather than report one that is gone.
+            await Task.Delay(TimeSpan.FromMilliseconds(5), cancellationToken);
         }
     }
 
