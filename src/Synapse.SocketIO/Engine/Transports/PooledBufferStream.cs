@@ -80,9 +80,6 @@ internal sealed class PooledBufferStream : Stream
             return;
         }
 
-        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + count));
-        _buffer.AsSpan(0, _length).CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = larger;
+        _buffer = PooledArrays.Grow(_buffer, _length, count);
     }
 }

@@ -77,9 +77,6 @@ internal sealed class StreamFrameWriter(Stream stream) : IBufferWriter<byte>
             return;
         }
 
-        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _written + needed));
-        _buffer.AsSpan(0, _written).CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = larger;
+        _buffer = PooledArrays.Grow(_buffer, _written, needed);
     }
 }
