@@ -154,6 +154,13 @@ static class Suite
             {
                 Env = new() { ["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1" },
             });
+            // Opt-in only (--servers synapse-nohandoff): WebSockets stay on Kestrel's upgrade stream
+            // for their whole life, as without UseEngineIOWebSocketHandoff (the comparison for it).
+            servers.Add(new ServerSpec("synapse-nohandoff", "dotnet", [Path.Combine(root, "bench/servers/synapse/bin/Release/net10.0/SynapseBench.dll"), "3104"], 3104, true,
+                [Path.Combine(root, "bench/servers/synapse/bin/Release/net10.0/SynapseBench.dll"), "{port}", "{redis}"], 3141)
+            {
+                Env = new() { ["SYNAPSE_BENCH_HANDOFF"] = "0" },
+            });
             servers = servers.Where(s => keep.Contains(s.Name)).ToList();
         }
 

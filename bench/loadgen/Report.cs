@@ -277,7 +277,7 @@ public static class Report
         }
     }
 
-    private static int Order(string s) => s switch { "synapse" => 0, "synapse-nospin" => 1, "synapse-inline" => 2, "node" => 3, "node-eiows" => 4, "raw" => 5, _ => 6 };
+    private static int Order(string s) => s switch { "synapse" => 0, "synapse-nospin" => 1, "synapse-inline" => 2, "synapse-nohandoff" => 3, "node" => 4, "node-eiows" => 5, "raw" => 6, _ => 7 };
 
     private static void Row(StringBuilder sb, string target, string measured, bool met) =>
         sb.AppendLine($"| {target} | {measured} | {(met ? "met" : "**missed**")} |");

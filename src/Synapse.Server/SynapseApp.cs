@@ -50,6 +50,8 @@ public static partial class SynapseApp
         });
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = EmbeddedDefaults });
         AddServices(builder.Services, builder.Configuration);
+        // WebSockets leave Kestrel's HTTP/1.1 layer once upgraded: less memory per open connection.
+        builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(l => l.UseEngineIOWebSocketHandoff()));
         configure?.Invoke(builder);
 
         var app = builder.Build();

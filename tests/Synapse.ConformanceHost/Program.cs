@@ -12,6 +12,7 @@ if (args.Length < 2 || !int.TryParse(args[1], out var port) || args[0] is not ("
 
 var builder = WebApplication.CreateSlimBuilder();
 builder.WebHost.UseUrls($"http://localhost:{port}");
+builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(l => l.UseEngineIOWebSocketHandoff()));
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 
 if (args[0] == "socketio")

@@ -102,9 +102,9 @@ app.MapGet("/bench/stats", (HttpContext ctx) =>
 {
     if (ctx.Request.Query.ContainsKey("gc"))
     {
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
     return Results.Text($"{{\"pid\":{Environment.ProcessId},\"clients\":{Volatile.Read(ref clients)},\"heap\":{GC.GetTotalMemory(false)},\"gcPauseMs\":{GC.GetTotalPauseDuration().TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}}}", "application/json");

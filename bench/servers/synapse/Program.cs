@@ -16,7 +16,15 @@ var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders();
 builder.WebHost.UseKestrel(k =>
 {
-    k.Listen(System.Net.IPAddress.Loopback, port);
+    k.Listen(System.Net.IPAddress.Loopback, port, listen =>
+    {
+        // WebSockets leave Kestrel's HTTP/1.1 layer after their upgrade (the library's recommended
+        // setting); SYNAPSE_BENCH_HANDOFF=0 (the synapse-nohandoff server) keeps them on the upgrade stream.
+        if (Environment.GetEnvironmentVariable("SYNAPSE_BENCH_HANDOFF") != "0")
+        {
+            listen.UseEngineIOWebSocketHandoff();
+        }
+    });
     k.Limits.MaxConcurrentConnections = null;
     k.Limits.MaxConcurrentUpgradedConnections = null;
 });
@@ -64,9 +72,9 @@ app.MapGet("/bench/stats", (HttpContext ctx) =>
 {
     if (ctx.Request.Query.ContainsKey("gc"))
     {
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
     var clients = server?.EngineConnectionsCount ?? 0;

@@ -315,15 +315,30 @@ public sealed partial class EngineServer
             // Already upgraded, already upgrading, or closing: like Node, accept the second
             // WebSocket and close it at once, leaving the session as it is.
             Log.SecondWebSocketRefused(_logger, socket.Id);
-            var (refusedInput, refusedOutput, _) = await WebSocketHandshake.AcceptAsync(context, accept);
-            await WebSocketTransport.CloseAtOnceAsync(refusedInput, refusedOutput);
+            var refused = await WebSocketHandshake.AcceptAsync(context, accept, handoff: false);
+            await WebSocketTransport.CloseAtOnceAsync(refused);
             return;
         }
 
+        WebSocketConnection connection;
         try
         {
-            var (input, output, deflate) = await WebSocketHandshake.AcceptAsync(context, accept, Options.PerMessageDeflate);
-            await websocket.RunAsync(context, socket, input, output, deflate, probing: true);
+            connection = await WebSocketHandshake.AcceptAsync(context, accept, Options.PerMessageDeflate);
+        }
+        catch
+        {
+            socket.AbortUpgrade(websocket);
+            throw;
+        }
+
+        await connection.RunAsync(() => ProbeAsync(connection, socket, websocket));
+    }
+
+    private static async Task ProbeAsync(WebSocketConnection connection, EngineSocket socket, WebSocketTransport websocket)
+    {
+        try
+        {
+            await websocket.RunAsync(connection, socket, probing: true);
         }
         finally
         {
@@ -333,8 +348,9 @@ public sealed partial class EngineServer
 
     /// <summary>Opens a session; the caller reserved its slot, which this releases if no session opens.</summary>
     /// <remarks>
-    /// One method, with no callback: a WebSocket session's whole life is awaited here, so every
-    /// frame of this chain (and closure) would be kept for every open connection.
+    /// One method, with no callback: unless the connection is handed off, a WebSocket session's
+    /// whole life is awaited here, so every frame of this chain (and closure) would be kept for
+    /// every open connection.
     /// </remarks>
     private async Task HandshakeAsync(HttpContext context, bool isWebSocket)
     {
@@ -366,11 +382,12 @@ public sealed partial class EngineServer
 
             if (isWebSocket)
             {
-                var (input, output, deflate) = await WebSocketHandshake.AcceptAsync(context, accept!, Options.PerMessageDeflate);
+                var connection = await WebSocketHandshake.AcceptAsync(context, accept!, Options.PerMessageDeflate);
                 var websocket = new WebSocketTransport(this);
                 var socket = Open(id, handshake, websocket, logger, upgrades: []);
                 opened = true;
-                await websocket.RunAsync(context, socket, input, output, deflate, probing: false);
+                // Handed off, this returns at once and the request's objects go with it.
+                await connection.RunAsync(() => websocket.RunAsync(connection, socket, probing: false));
                 return;
             }
 

@@ -109,6 +109,7 @@ public sealed partial class ServerTarget : FuzzTarget
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(l => l.UseEngineIOWebSocketHandoff()));
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(_errors);
         builder.Services.AddSocketIO(o =>

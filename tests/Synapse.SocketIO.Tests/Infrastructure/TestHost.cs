@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Synapse.SocketIO.Hosting;
 
 namespace Synapse.SocketIO.Tests.Infrastructure;
 
@@ -71,6 +72,9 @@ public sealed class TestHost : IAsyncDisposable
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        // The recommended Kestrel setting, so every test runs WebSockets handed off from HTTP/1.1;
+        // WebSocketHandoffTests cover the upgrade-stream path (without it) too.
+        builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(l => l.UseEngineIOWebSocketHandoff()));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         var logs = new TestLogSink();
         builder.Logging.ClearProviders();

@@ -8,38 +8,38 @@ namespace Synapse.SocketIO.Engine.Transports;
 /// PipeWriter of ours in between would only add a second buffer and a second flush per batch.
 /// The buffer goes back to the pool after each write: an idle connection holds none.
 /// </summary>
-internal sealed class StreamFrameWriter(Stream stream) : IBufferWriter<byte>
+internal sealed class StreamFrameWriter(Stream stream) : FrameWriter
 {
     private const int MinimumSize = 4096;
     private byte[]? _buffer;
     private int _written;
 
-    public void Advance(int count) => _written += count;
+    public override void Advance(int count) => _written += count;
 
     /// <summary>Bytes collected and not yet written.</summary>
-    public int Buffered => _written;
+    public override int Buffered => _written;
 
     /// <summary>Writes what was collected, then <paramref name="data"/> as it is (no copy into the buffer).</summary>
-    public async ValueTask WriteDirectAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    public override async ValueTask WriteDirectAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
         await FlushAsync(cancellationToken);
         await stream.WriteAsync(data, cancellationToken);
     }
 
-    public Memory<byte> GetMemory(int sizeHint = 0)
+    public override Memory<byte> GetMemory(int sizeHint = 0)
     {
         Ensure(sizeHint);
         return _buffer.AsMemory(_written);
     }
 
-    public Span<byte> GetSpan(int sizeHint = 0)
+    public override Span<byte> GetSpan(int sizeHint = 0)
     {
         Ensure(sizeHint);
         return _buffer.AsSpan(_written);
     }
 
     /// <summary>Writes what was collected, in one stream write, and releases the buffer.</summary>
-    public async ValueTask FlushAsync(CancellationToken cancellationToken = default)
+    public override async ValueTask FlushAsync(CancellationToken cancellationToken = default)
     {
         if (_buffer is null)
         {

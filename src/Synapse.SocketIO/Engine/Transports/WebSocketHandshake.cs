@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
@@ -44,10 +43,12 @@ internal static class WebSocketHandshake
     }
 
     /// <summary>
-    /// Answers 101 and returns the connection's reader and writer, now speaking WebSocket, and the
-    /// permessage-deflate state when <paramref name="deflate"/> is on and the client offered the extension.
+    /// Answers 101 and returns the connection, now speaking WebSocket, with the permessage-deflate
+    /// state when <paramref name="deflate"/> is on and the client offered the extension. The
+    /// connection is handed off from Kestrel's HTTP layer when the listener allows it
+    /// (<c>UseEngineIOWebSocketHandoff</c>) and <paramref name="handoff"/> is true.
     /// </summary>
-    public static async Task<(PipeReader Input, StreamFrameWriter Output, PerMessageDeflate? Deflate)> AcceptAsync(HttpContext context, string accept, EnginePerMessageDeflateOptions? deflate = null)
+    public static async Task<WebSocketConnection> AcceptAsync(HttpContext context, string accept, EnginePerMessageDeflateOptions? deflate = null, bool handoff = true)
     {
         var response = context.Response;
         response.Headers.Upgrade = "websocket";
@@ -61,10 +62,10 @@ internal static class WebSocketHandshake
             negotiated = new PerMessageDeflate(deflate, clientNoContextTakeover);
         }
 
+        var connection = handoff ? context.Features.Get<WebSocketHandoff>() : null;
         var stream = await context.Features.Get<IHttpUpgradeFeature>()!.UpgradeAsync();
-        // Zero-byte reads: an idle connection holds no read buffer until data arrives.
-        var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true, useZeroByteReads: true));
-        var output = new StreamFrameWriter(stream);
-        return (input, output, negotiated);
+        return connection is { CanClaim: true }
+            ? new WebSocketConnection(connection, negotiated)
+            : new WebSocketConnection(context, stream, negotiated);
     }
 }

@@ -23,9 +23,9 @@ internal sealed class WebSocketTransport : EngineTransport
     private const int FlushThreshold = 64 * 1024;
 
     private readonly EngineServer _server;
-    private Microsoft.AspNetCore.Http.HttpContext? _context;
+    private WebSocketConnection? _connection;
     private PipeReader _input = null!;
-    private StreamFrameWriter _output = null!;
+    private FrameWriter _output = null!;
     private readonly Internal.AsyncSignal _signal = new();
     private readonly object _gate = new();
     private List<EnginePacket> _batch = new();
@@ -60,16 +60,16 @@ internal sealed class WebSocketTransport : EngineTransport
     {
         RequestClose(NormalClosure, EngineCloseReason.SendBufferFull, null);
         // A client that stopped reading never lets the pending write finish, nor a close frame out.
-        _context?.Abort();
+        _connection?.Abort();
     }
 
     /// <summary>Runs the transport until the connection ends; <paramref name="probing"/> for an upgrade.</summary>
-    public async Task RunAsync(Microsoft.AspNetCore.Http.HttpContext context, EngineSocket socket, PipeReader input, StreamFrameWriter output, PerMessageDeflate? deflate, bool probing)
+    public async Task RunAsync(WebSocketConnection connection, EngineSocket socket, bool probing)
     {
-        _context = context;
-        _input = input;
-        _output = output;
-        _deflate = deflate;
+        _connection = connection;
+        _input = connection.Input;
+        _output = connection.Output;
+        _deflate = connection.Deflate;
         _socket = socket;
         _probing = probing;
         // The open packet was queued before this transport existed.
@@ -105,7 +105,7 @@ internal sealed class WebSocketTransport : EngineTransport
             _socket.OnClose(reason, error, _clientInitiated);
         }
 
-        await _input.CompleteAsync();
+        await connection.CompleteAsync();
         // Both loops are over: nothing inflates any more.
         _deflate?.Dispose();
     }
@@ -517,16 +517,16 @@ internal sealed class WebSocketTransport : EngineTransport
     }
 
     /// <summary>Sends a normal close frame on a connection that will carry nothing else.</summary>
-    public static async Task CloseAtOnceAsync(PipeReader input, StreamFrameWriter output)
+    public static async Task CloseAtOnceAsync(WebSocketConnection connection)
     {
-        WriteCloseFrame(output, NormalClosure);
-        await output.FlushAsync();
-        await input.CompleteAsync();
+        WriteCloseFrame(connection.Output, NormalClosure);
+        await connection.Output.FlushAsync();
+        await connection.CompleteAsync();
     }
 
     private void WriteCloseFrame(ushort status) => WriteCloseFrame(_output, status);
 
-    private static void WriteCloseFrame(StreamFrameWriter output, ushort status)
+    private static void WriteCloseFrame(FrameWriter output, ushort status)
     {
         Span<byte> body = stackalloc byte[2];
         // 1005, 1006 and 1015 must never appear on the wire.
@@ -536,13 +536,13 @@ internal sealed class WebSocketTransport : EngineTransport
 
     private void WriteFrame(WebSocketOpcode opcode, ReadOnlySpan<byte> payload) => WriteFrame(_output, opcode, payload);
 
-    private static void WriteFrame(StreamFrameWriter output, WebSocketOpcode opcode, ReadOnlySpan<byte> payload, bool rsv1 = false)
+    private static void WriteFrame(FrameWriter output, WebSocketOpcode opcode, ReadOnlySpan<byte> payload, bool rsv1 = false)
     {
         WriteFrameHeader(output, opcode, payload.Length, rsv1);
         output.Write(payload);
     }
 
-    private static void WriteFrameHeader(StreamFrameWriter output, WebSocketOpcode opcode, int payloadLength, bool rsv1 = false)
+    private static void WriteFrameHeader(FrameWriter output, WebSocketOpcode opcode, int payloadLength, bool rsv1 = false)
     {
         var header = output.GetSpan(WebSocketFrameHeader.MaxServerHeaderLength);
         output.Advance(WebSocketFrameHeader.WriteServerHeader(header, opcode, payloadLength, rsv1));

@@ -1,0 +1,166 @@
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+
+namespace Synapse.SocketIO.Engine.Transports;
+
+/// <summary>
+/// A Kestrel connection middleware that lets an Engine.IO WebSocket leave Kestrel's HTTP/1.1
+/// machinery once its upgrade request has been answered. The upgrade request runs through the
+/// whole ASP.NET Core pipeline as usual (routing, authentication, CORS, <c>AllowRequest</c>, the
+/// 101 response); the transport then runs on the connection's own pipes after that request has
+/// ended, so the request's objects (the HTTP/1.1 connection, its <c>HttpContext</c>, headers and
+/// upgrade stream, several kilobytes) do not live as long as the WebSocket, and frames go into
+/// the socket's output pipe without the upgrade stream's extra copy.
+/// </summary>
+/// <remarks>
+/// Kestrel's HTTP layer reads and writes through <see cref="Input"/> and <see cref="Output"/>,
+/// which forward to the connection's pipes until a request claims the connection; from then on
+/// they ignore the HTTP layer's completion and cancellation of the pipes, which belong to the
+/// WebSocket. Heartbeat handlers the HTTP layer registers are likewise dropped once it is done,
+/// since they are what would keep its connection objects reachable.
+/// </remarks>
+internal sealed class WebSocketHandoff : IDuplexPipe, IConnectionHeartbeatFeature
+{
+    private readonly ConnectionContext _connection;
+    private readonly IDuplexPipe _transport;
+    private readonly IConnectionHeartbeatFeature? _heartbeat;
+    // TLS set up outside this middleware means the HTTP layer reads decrypted bytes this
+    // middleware never sees: such a connection cannot be handed off.
+    private readonly bool _tlsAtEntry;
+    private readonly object _sync = new();
+    private List<(Action<object> Action, object State)>? _heartbeatHandlers;
+    private bool _heartbeatRegistered;
+    private bool _httpDone;
+    private Func<Task>? _run;
+    private volatile bool _claimed;
+
+    private WebSocketHandoff(ConnectionContext connection)
+    {
+        _connection = connection;
+        _transport = connection.Transport;
+        _heartbeat = connection.Features.Get<IConnectionHeartbeatFeature>();
+        _tlsAtEntry = connection.Features.Get<ITlsHandshakeFeature>() is not null;
+        Input = new HandoffPipeReader(this, _transport.Input);
+        Output = new HandoffPipeWriter(this, _transport.Output);
+    }
+
+    /// <summary>What the HTTP layer reads.</summary>
+    public PipeReader Input { get; }
+
+    /// <summary>What the HTTP layer writes.</summary>
+    public PipeWriter Output { get; }
+
+    /// <summary>The connection's own input, for the WebSocket.</summary>
+    internal PipeReader TransportInput => _transport.Input;
+
+    /// <summary>The connection's own output, for the WebSocket.</summary>
+    internal PipeWriter TransportOutput => _transport.Output;
+
+    internal bool Claimed => _claimed;
+
+    /// <summary>The middleware: runs the HTTP layer, then the WebSocket a request claimed the connection for.</summary>
+    public static async Task InvokeAsync(ConnectionDelegate next, ConnectionContext connection)
+    {
+        var handoff = new WebSocketHandoff(connection);
+        connection.Transport = handoff;
+        connection.Features.Set(handoff);
+        if (handoff._heartbeat is not null)
+        {
+            connection.Features.Set<IConnectionHeartbeatFeature>(handoff);
+        }
+
+        try
+        {
+            await next(connection);
+        }
+        finally
+        {
+            connection.Transport = handoff._transport;
+            connection.Features.Set<WebSocketHandoff>(null);
+            if (handoff._heartbeat is not null)
+            {
+                connection.Features.Set(handoff._heartbeat);
+            }
+
+            handoff.EndHttp();
+        }
+
+        if (handoff._run is { } run)
+        {
+            await run();
+        }
+    }
+
+    /// <summary>Whether a request on this connection may hand it off (no TLS between this middleware and HTTP).</summary>
+    public bool CanClaim => !_claimed && (_tlsAtEntry || _connection.Features.Get<ITlsHandshakeFeature>() is null);
+
+    /// <summary>
+    /// Claims the connection for <paramref name="run"/>, which starts once the current request has
+    /// ended (its 101 response already sent); the caller then returns from the request at once.
+    /// </summary>
+    public bool TryClaim(Func<Task> run)
+    {
+        lock (_sync)
+        {
+            if (!CanClaim || _httpDone)
+            {
+                return false;
+            }
+
+            _run = run;
+            _claimed = true;
+            return true;
+        }
+    }
+
+    /// <summary>Closes the connection at once.</summary>
+    public void Abort() => _connection.Abort(new ConnectionAbortedException("The WebSocket was aborted."));
+
+    void IConnectionHeartbeatFeature.OnHeartbeat(Action<object> action, object state)
+    {
+        lock (_sync)
+        {
+            if (_httpDone)
+            {
+                return;
+            }
+
+            (_heartbeatHandlers ??= []).Add((action, state));
+            if (!_heartbeatRegistered)
+            {
+                _heartbeatRegistered = true;
+                _heartbeat!.OnHeartbeat(static state => ((WebSocketHandoff)state).Tick(), this);
+            }
+        }
+    }
+
+    private void Tick()
+    {
+        (Action<object> Action, object State)[] handlers;
+        lock (_sync)
+        {
+            if (_heartbeatHandlers is not { Count: > 0 })
+            {
+                return;
+            }
+
+            handlers = [.. _heartbeatHandlers];
+        }
+
+        foreach (var (action, state) in handlers)
+        {
+            action(state);
+        }
+    }
+
+    private void EndHttp()
+    {
+        lock (_sync)
+        {
+            _httpDone = true;
+            // Kestrel never unregisters them: they would keep the whole HTTP connection alive.
+            _heartbeatHandlers = null;
+        }
+    }
+}
