@@ -49,6 +49,9 @@ internal sealed class WebSocketTransport : EngineTransport
 
     public override string Name => "websocket";
 
+    /// <summary>Whether the connection runs handed off from Kestrel's HTTP layer (<c>UseEngineIOWebSocketHandoff</c>).</summary>
+    internal bool HandedOff => _connection?.HandedOff == true;
+
     /// <summary>The permessage-deflate state, when the connection negotiated it.</summary>
     internal PerMessageDeflate? Deflate => _deflate;
 
