@@ -154,6 +154,36 @@ public sealed class WebSocketHandoffTests
         Assert.Equal("back", await messages.Reader.ReadAsync().AsTask().WithTimeout());
     }
 
+    [Fact]
+    public async Task Kestrel_timeouts_still_close_idle_http_connections_but_not_handed_off_websockets()
+    {
+        // Kestrel drives its HTTP timeouts from the connection heartbeat, which the handoff relays
+        // while HTTP owns the connection and drops once a WebSocket has taken it over.
+        await using var server = await HandoffServer.StartAsync(handoff: true, kestrel: k => k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(1));
+        await using var idleHttp = await RawConnection.ConnectAsync(server.BaseUri);
+        await idleHttp.SendRequestAsync("GET", "/engine.io/?EIO=4&transport=polling");
+        Assert.Equal(200, (await idleHttp.ReadResponseAsync()).StatusCode);
+        Assert.Equal("polling", (await server.NextSessionAsync()).Transport);
+
+        await using var client = await WsClient.ConnectAsync(server.Url("websocket"));
+        Assert.StartsWith("0{", await client.ReceiveTextAsync());
+        var socket = await server.NextSessionAsync();
+        Assert.True(IsHandedOff(socket));
+
+        // The idle keep-alive connection is closed by Kestrel (end of stream, no frame).
+        Assert.Null(await idleHttp.ReadFrameAsync(TimeSpan.FromSeconds(15)));
+
+        // Well past the keep-alive timeout, the WebSocket is still open both ways.
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        var messages = Channel.CreateUnbounded<string>();
+        socket.Message += (_, m) => messages.Writer.TryWrite(Encoding.UTF8.GetString(m.Data.Span));
+        await client.SendTextAsync("4alive");
+        Assert.Equal("alive", await messages.Reader.ReadAsync().AsTask().WithTimeout());
+        socket.Send("ok");
+        Assert.Equal("4ok", await client.ReceiveTextAsync());
+        Assert.Equal(EngineReadyState.Open, socket.ReadyState);
+    }
+
     private static bool IsHandedOff(EngineSocket socket) => socket.CurrentTransport is WebSocketTransport { HandedOff: true };
 
     private static X509Certificate2 SelfSignedCertificate()
@@ -192,10 +222,11 @@ public sealed class WebSocketHandoffTests
 
         public async Task<EngineSocket> NextSessionAsync() => await _sessions.Reader.ReadAsync().AsTask().WithTimeout();
 
-        public static async Task<HandoffServer> StartAsync(bool handoff, X509Certificate2? tls = null, bool handoffInsideTls = false)
+        public static async Task<HandoffServer> StartAsync(bool handoff, X509Certificate2? tls = null, bool handoffInsideTls = false, Action<KestrelServerOptions>? kestrel = null)
         {
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
+            builder.WebHost.ConfigureKestrel(k => kestrel?.Invoke(k));
             builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen =>
             {
                 if (tls is not null && handoffInsideTls)

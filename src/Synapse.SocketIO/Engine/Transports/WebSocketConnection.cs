@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
 
 namespace Synapse.SocketIO.Engine.Transports;
@@ -9,9 +10,11 @@ namespace Synapse.SocketIO.Engine.Transports;
 /// </summary>
 internal sealed class WebSocketConnection
 {
-    // Exactly one of the two: the request while it lasts, or the connection it was handed off from.
+    // Exactly one of the two: the request while it lasts, or the connection it was handed off.
     private readonly HttpContext? _context;
-    private readonly WebSocketHandoff? _handoff;
+    private readonly ConnectionContext? _handedOff;
+    // Only until the connection is claimed.
+    private WebSocketHandoff? _handoff;
 
     public WebSocketConnection(HttpContext context, Stream stream, PerMessageDeflate? deflate)
     {
@@ -25,6 +28,7 @@ internal sealed class WebSocketConnection
     public WebSocketConnection(WebSocketHandoff handoff, PerMessageDeflate? deflate)
     {
         _handoff = handoff;
+        _handedOff = handoff.Connection;
         Input = handoff.TransportInput;
         Output = new PipeFrameWriter(handoff.TransportOutput);
         Deflate = deflate;
@@ -37,7 +41,7 @@ internal sealed class WebSocketConnection
     public PerMessageDeflate? Deflate { get; }
 
     /// <summary>Whether the connection runs after its upgrade request has ended.</summary>
-    public bool HandedOff => _handoff is not null;
+    public bool HandedOff => _handedOff is not null;
 
     /// <summary>
     /// Runs <paramref name="body"/> on the connection. Inside the request the returned task is the
@@ -45,26 +49,27 @@ internal sealed class WebSocketConnection
     /// </summary>
     public Task RunAsync(Func<Task> body)
     {
-        if (_handoff is null)
+        if (_handedOff is null)
         {
             return body();
         }
 
-        if (!_handoff.TryClaim(body))
+        if (_handoff?.TryClaim(body) != true)
         {
             // Checked before the 101 went out; only a second claim of one connection gets here.
             throw new InvalidOperationException("The connection was already handed off.");
         }
 
+        _handoff = null;
         return Task.CompletedTask;
     }
 
     /// <summary>Closes the connection at once, whatever is pending on it.</summary>
     public void Abort()
     {
-        if (_handoff is not null)
+        if (_handedOff is not null)
         {
-            _handoff.Abort();
+            _handedOff.Abort(new ConnectionAbortedException("The WebSocket was aborted."));
         }
         else
         {
@@ -76,11 +81,11 @@ internal sealed class WebSocketConnection
     public async ValueTask CompleteAsync()
     {
         await Input.CompleteAsync();
-        if (_handoff is not null)
+        if (_handedOff is not null)
         {
             // Completing the output lets Kestrel send what is still queued (the close frame) before
             // it closes the socket; inside a request, Kestrel ends the upgrade stream itself.
-            await _handoff.TransportOutput.CompleteAsync();
+            await _handedOff.Transport.Output.CompleteAsync();
         }
     }
 }

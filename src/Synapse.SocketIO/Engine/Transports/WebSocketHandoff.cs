@@ -29,8 +29,7 @@ internal sealed class WebSocketHandoff : IDuplexPipe, IConnectionHeartbeatFeatur
     // middleware never sees: such a connection cannot be handed off.
     private readonly bool _tlsAtEntry;
     private readonly object _sync = new();
-    private List<(Action<object> Action, object State)>? _heartbeatHandlers;
-    private bool _heartbeatRegistered;
+    private HeartbeatRelay? _heartbeatRelay;
     private bool _httpDone;
     private Func<Task>? _run;
     private volatile bool _claimed;
@@ -56,6 +55,9 @@ internal sealed class WebSocketHandoff : IDuplexPipe, IConnectionHeartbeatFeatur
 
     /// <summary>The connection's own output, for the WebSocket.</summary>
     internal PipeWriter TransportOutput => _transport.Output;
+
+    /// <summary>The connection itself.</summary>
+    internal ConnectionContext Connection => _connection;
 
     internal bool Claimed => _claimed;
 
@@ -86,9 +88,14 @@ internal sealed class WebSocketHandoff : IDuplexPipe, IConnectionHeartbeatFeatur
             handoff.EndHttp();
         }
 
-        if (handoff._run is { } run)
+        // Nothing of the handoff is needed any more: what the WebSocket runs on is in its closure.
+        var run = handoff._run;
+        handoff = null;
+        if (run is not null)
         {
-            await run();
+            var running = run();
+            run = null;
+            await running;
         }
     }
 
@@ -114,9 +121,6 @@ internal sealed class WebSocketHandoff : IDuplexPipe, IConnectionHeartbeatFeatur
         }
     }
 
-    /// <summary>Closes the connection at once.</summary>
-    public void Abort() => _connection.Abort(new ConnectionAbortedException("The WebSocket was aborted."));
-
     void IConnectionHeartbeatFeature.OnHeartbeat(Action<object> action, object state)
     {
         lock (_sync)
@@ -126,31 +130,15 @@ internal sealed class WebSocketHandoff : IDuplexPipe, IConnectionHeartbeatFeatur
                 return;
             }
 
-            (_heartbeatHandlers ??= []).Add((action, state));
-            if (!_heartbeatRegistered)
+            if (_heartbeatRelay is null)
             {
-                _heartbeatRegistered = true;
-                _heartbeat!.OnHeartbeat(static state => ((WebSocketHandoff)state).Tick(), this);
-            }
-        }
-    }
-
-    private void Tick()
-    {
-        (Action<object> Action, object State)[] handlers;
-        lock (_sync)
-        {
-            if (_heartbeatHandlers is not { Count: > 0 })
-            {
-                return;
+                // Kestrel keeps what it is given for the connection's whole life: a small relay,
+                // not this object (nor the HTTP layer's handlers, which the relay drops).
+                _heartbeatRelay = new HeartbeatRelay();
+                _heartbeat!.OnHeartbeat(static relay => ((HeartbeatRelay)relay).Tick(), _heartbeatRelay);
             }
 
-            handlers = [.. _heartbeatHandlers];
-        }
-
-        foreach (var (action, state) in handlers)
-        {
-            action(state);
+            _heartbeatRelay.Add(action, state);
         }
     }
 
@@ -160,7 +148,48 @@ internal sealed class WebSocketHandoff : IDuplexPipe, IConnectionHeartbeatFeatur
         {
             _httpDone = true;
             // Kestrel never unregisters them: they would keep the whole HTTP connection alive.
-            _heartbeatHandlers = null;
+            _heartbeatRelay?.Clear();
+        }
+    }
+
+    private sealed class HeartbeatRelay
+    {
+        private List<(Action<object> Action, object State)>? _handlers = [];
+
+        public void Add(Action<object> action, object state)
+        {
+            lock (this)
+            {
+                _handlers?.Add((action, state));
+            }
+        }
+
+        public void Clear()
+        {
+            lock (this)
+            {
+                _handlers = null;
+            }
+        }
+
+        public void Tick()
+        {
+            // By index, without a copy: this runs every second for every connection.
+            for (var i = 0; ; i++)
+            {
+                (Action<object> Action, object State) handler;
+                lock (this)
+                {
+                    if (_handlers is null || i >= _handlers.Count)
+                    {
+                        return;
+                    }
+
+                    handler = _handlers[i];
+                }
+
+                handler.Action(handler.State);
+            }
         }
     }
 }

@@ -80,7 +80,16 @@ internal sealed class WebSocketTransport : EngineTransport
         var writer = WriteLoopAsync();
         try
         {
-            await ReadLoopAsync();
+            // The read loop is this method's own (not a method of its own): one async state
+            // machine fewer kept for every open connection.
+            while (true)
+            {
+                var result = await _input.ReadAsync();
+                if (!ProcessReadResult(result))
+                {
+                    break;
+                }
+            }
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or ConnectionAbortedException or ConnectionResetException)
         {
@@ -134,29 +143,23 @@ internal sealed class WebSocketTransport : EngineTransport
     private void Fail(ushort status, string reason, string message) =>
         RequestClose(status, reason, new InvalidDataException(message));
 
-    private async Task ReadLoopAsync()
+    /// <summary>Handles the frames of one read; false when reading must stop.</summary>
+    private bool ProcessReadResult(ReadResult result)
     {
-        while (true)
+        var buffer = result.Buffer;
+        var stop = false;
+        try
         {
-            var result = await _input.ReadAsync();
-            var buffer = result.Buffer;
-            var stop = false;
-            try
+            while (!stop && TryProcessFrame(ref buffer, out stop))
             {
-                while (!stop && TryProcessFrame(ref buffer, out stop))
-                {
-                }
-            }
-            finally
-            {
-                _input.AdvanceTo(buffer.Start, buffer.End);
-            }
-
-            if (stop || result.IsCompleted || result.IsCanceled)
-            {
-                return;
             }
         }
+        finally
+        {
+            _input.AdvanceTo(buffer.Start, buffer.End);
+        }
+
+        return !(stop || result.IsCompleted || result.IsCanceled);
     }
 
     /// <summary>Handles one complete frame at the start of <paramref name="buffer"/>; false if it is not all there yet.</summary>
