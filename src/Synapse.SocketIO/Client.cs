@@ -10,7 +10,7 @@ namespace Synapse.SocketIO;
 /// <c>Client</c>): decodes packets, routes them by namespace, and closes the connection on a
 /// protocol violation or when no namespace is joined within the connect timeout.
 /// </summary>
-internal sealed partial class Client
+internal sealed partial class Client : IEngineSocketListener
 {
     private static readonly JsonElement EmptyAuth = JsonDocument.Parse("{}").RootElement.Clone();
     private readonly SocketIOServer _server;
@@ -23,8 +23,9 @@ internal sealed partial class Client
     private readonly ILogger _logger;
 
     // The connected sockets, one per namespace, mostly one in all: a copy-on-write array (replaced
-    // under _lock, read without it) costs far less than a dictionary for every connection.
-    private readonly object _lock = new();
+    // under the client's own lock, read without it) costs far less than a dictionary for every
+    // connection. The lock is this object (internal: no one else locks it but its sockets, whose
+    // short sections share it), not one more object per connection (benchmark S1).
     private Socket[] _sockets = [];
     private Timer? _connectTimer;
     private int _connecting;
@@ -34,8 +35,8 @@ internal sealed partial class Client
         _server = server;
         _logger = logger;
         Conn = conn;
-        conn.Message += OnMessage;
-        conn.Closed += OnClosed;
+        // A direct call rather than two event subscriptions: no delegates per connection.
+        conn.Listener = this;
         _connectTimer = new Timer(
             static state => ((Client)state!).OnConnectTimeout(),
             this,
@@ -72,7 +73,7 @@ internal sealed partial class Client
 
     public void OnSocketConnected(Socket socket)
     {
-        lock (_lock)
+        lock (this)
         {
             var sockets = _sockets;
             var index = IndexOf(sockets, socket.Namespace.Name);
@@ -95,7 +96,7 @@ internal sealed partial class Client
 
     public void Remove(Socket socket)
     {
-        lock (_lock)
+        lock (this)
         {
             var sockets = _sockets;
             var index = Array.IndexOf(sockets, socket);
@@ -161,7 +162,7 @@ internal sealed partial class Client
         }
     }
 
-    private void OnMessage(EngineSocket conn, EngineMessage message)
+    void IEngineSocketListener.OnMessage(EngineSocket conn, EngineMessage message)
     {
         _server.Metrics.BytesReceived(message.Data.Length);
         var decoder = _decoder ?? SharedDecoder(_server.Options.DecoderOptions);
@@ -290,7 +291,7 @@ internal sealed partial class Client
         }
     }
 
-    private void OnClosed(EngineSocket conn, string reason, Exception? error)
+    void IEngineSocketListener.OnClosed(EngineSocket conn, string reason, Exception? error)
     {
         Interlocked.Exchange(ref _connectTimer, null)?.Dispose();
         if (reason == EngineCloseReason.SendBufferFull)

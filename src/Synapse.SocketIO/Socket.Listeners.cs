@@ -8,7 +8,7 @@ namespace Synapse.SocketIO;
 public sealed partial class Socket
 {
     // Copy-on-write: listeners are mostly registered once, then read for every packet without a lock.
-    // (Locked with _stateLock.) The empty map is shared: creating one per socket allocates its comparers too.
+    // (Locked with StateLock.) The empty map is shared: creating one per socket allocates its comparers too.
     private static readonly ImmutableDictionary<string, ImmutableArray<EventHandlerBinding>> NoHandlers = ImmutableDictionary.Create<string, ImmutableArray<EventHandlerBinding>>(StringComparer.Ordinal);
     private ImmutableDictionary<string, ImmutableArray<EventHandlerBinding>> _handlers = NoHandlers;
     private ImmutableArray<Action<string, SocketIOArguments>> _any = [];
@@ -32,7 +32,7 @@ public sealed partial class Socket
     /// <summary>Removes one handler of an event, or all of them when <paramref name="handler"/> is null.</summary>
     public Socket Off(string eventName, Delegate? handler = null)
     {
-        lock (_stateLock)
+        lock (StateLock)
         {
             if (_handlers.TryGetValue(eventName, out var list))
             {
@@ -55,7 +55,7 @@ public sealed partial class Socket
             return Off(eventName);
         }
 
-        lock (_stateLock)
+        lock (StateLock)
         {
             _handlers = NoHandlers;
         }
@@ -69,7 +69,7 @@ public sealed partial class Socket
     /// <summary>Listens to every incoming event (called before the event's own handlers).</summary>
     public Socket OnAny(Action<string, SocketIOArguments> listener)
     {
-        lock (_stateLock)
+        lock (StateLock)
         {
             _any = _any.Add(listener);
         }
@@ -80,7 +80,7 @@ public sealed partial class Socket
     /// <summary>Like <see cref="OnAny"/>, but first in line.</summary>
     public Socket PrependAny(Action<string, SocketIOArguments> listener)
     {
-        lock (_stateLock)
+        lock (StateLock)
         {
             _any = _any.Insert(0, listener);
         }
@@ -91,7 +91,7 @@ public sealed partial class Socket
     /// <summary>Removes a catch-all listener, or all of them.</summary>
     public Socket OffAny(Action<string, SocketIOArguments>? listener = null)
     {
-        lock (_stateLock)
+        lock (StateLock)
         {
             _any = listener is null ? [] : _any.Remove(listener);
         }
@@ -105,7 +105,7 @@ public sealed partial class Socket
     /// <summary>Listens to every outgoing event of this socket (its emits and the broadcasts it receives).</summary>
     public Socket OnAnyOutgoing(Action<string, object?[]> listener)
     {
-        lock (_stateLock)
+        lock (StateLock)
         {
             _anyOutgoing = _anyOutgoing.Add(listener);
         }
@@ -116,7 +116,7 @@ public sealed partial class Socket
     /// <summary>Like <see cref="OnAnyOutgoing"/>, but first in line.</summary>
     public Socket PrependAnyOutgoing(Action<string, object?[]> listener)
     {
-        lock (_stateLock)
+        lock (StateLock)
         {
             _anyOutgoing = _anyOutgoing.Insert(0, listener);
         }
@@ -127,7 +127,7 @@ public sealed partial class Socket
     /// <summary>Removes an outgoing catch-all listener, or all of them.</summary>
     public Socket OffAnyOutgoing(Action<string, object?[]>? listener = null)
     {
-        lock (_stateLock)
+        lock (StateLock)
         {
             _anyOutgoing = listener is null ? [] : _anyOutgoing.Remove(listener);
         }
@@ -144,7 +144,7 @@ public sealed partial class Socket
     /// </summary>
     public Socket Use(Func<SocketIOEvent, Func<Task>, Task> middleware)
     {
-        lock (_stateLock)
+        lock (StateLock)
         {
             _middlewares = _middlewares.Add(middleware);
         }
@@ -154,7 +154,7 @@ public sealed partial class Socket
 
     private Socket AddHandler(string eventName, EventHandlerBinding binding)
     {
-        lock (_stateLock)
+        lock (StateLock)
         {
             var list = _handlers.TryGetValue(eventName, out var existing) ? existing : [];
             _handlers = _handlers.SetItem(eventName, list.Add(binding));

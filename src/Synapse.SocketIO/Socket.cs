@@ -33,12 +33,9 @@ public sealed partial class Socket
     // use, as a connected idle socket should cost as little memory as possible (benchmark S1).
     private ConcurrentDictionary<long, Action<SocketIOArguments>>? _acks;
     private IDictionary<string, object?>? _data;
-    private readonly CancellationTokenSource _lifetime = new();
-
-    // One lock for the short critical sections of a socket (the two queues below, the listener
-    // lists' copy-on-write): none calls out while holding it, and a lock object per use would be
-    // more objects for every idle socket.
-    private readonly object _stateLock = new();
+    // Created by the first reader of DisconnectedToken (most sockets have none): cancelled by
+    // whichever of that reader and the socket's close comes second (see DisconnectedToken).
+    private CancellationTokenSource? _lifetime;
     private List<SocketIOPacket>? _pending = new();
     private List<(EncodedSocketIOPacket Packet, string? Offset, bool Volatile, bool Compress)>? _replay;
     private int _connected;
@@ -119,7 +116,14 @@ public sealed partial class Socket
     public EngineSocket Conn => _client.Conn;
 
     /// <summary>Cancelled when the socket disconnects; handlers may take it as a parameter.</summary>
-    public CancellationToken DisconnectedToken => _lifetime.Token;
+    public CancellationToken DisconnectedToken => (System.Threading.Volatile.Read(ref _lifetime) ?? CreateLifetime()).Token;
+
+    // One lock for the short critical sections of a socket (the two queues below, the listener
+    // lists' copy-on-write): none calls out while holding it. It is the client's object, which
+    // the client locks for its own equally short sections, rather than one more object for
+    // every idle socket (benchmark S1); sharing it can only make two sockets of one connection
+    // wait for each other an instant.
+    private object StateLock => _client;
 
     /// <summary>Raised when the socket is about to disconnect; <see cref="Rooms"/> is still readable.</summary>
     public event Action<Socket, string>? Disconnecting;
@@ -309,7 +313,7 @@ public sealed partial class Socket
     /// </summary>
     internal void BeginReplay()
     {
-        lock (_stateLock)
+        lock (StateLock)
         {
             _replay = new();
         }
@@ -337,7 +341,7 @@ public sealed partial class Socket
         while (true)
         {
             List<(EncodedSocketIOPacket Packet, string? Offset, bool Volatile, bool Compress)> batch;
-            lock (_stateLock)
+            lock (StateLock)
             {
                 if (_replay is null || _replay.Count == 0)
                 {
@@ -367,7 +371,7 @@ public sealed partial class Socket
         var offset = packet.Type is SocketIOPacketType.Event or SocketIOPacketType.BinaryEvent && packet.Id is null && !flags.Volatile && packet.Data.Length > 1
             ? packet.Data[^1] as string
             : null;
-        lock (_stateLock)
+        lock (StateLock)
         {
             if (_replay is null)
             {
@@ -383,6 +387,23 @@ public sealed partial class Socket
 
     private ConcurrentDictionary<long, Action<SocketIOArguments>> Acks =>
         System.Threading.Volatile.Read(ref _acks) ?? LazyInitializer.EnsureInitialized(ref _acks, static () => new(concurrencyLevel: 1, capacity: 4));
+
+    private CancellationTokenSource CreateLifetime()
+    {
+        var created = new CancellationTokenSource();
+        var lifetime = Interlocked.CompareExchange(ref _lifetime, created, null) ?? created;
+        // Both sides use full fences (the exchanges on _lifetime and _closed): a close either sees
+        // this source and cancels it, or has set _closed before this read.
+        if (System.Threading.Volatile.Read(ref _closed) == 1)
+        {
+            lifetime.Cancel();
+        }
+
+        return lifetime;
+    }
+
+    // Callers have set _closed with Interlocked.Exchange.
+    private void CancelLifetime() => System.Threading.Volatile.Read(ref _lifetime)?.Cancel();
 
     private IDictionary<string, object?> CreateData()
     {
@@ -427,9 +448,9 @@ public sealed partial class Socket
     /// </summary>
     internal void Discard()
     {
-        System.Threading.Volatile.Write(ref _closed, 1);
+        Interlocked.Exchange(ref _closed, 1);
         Namespace.Adapter.DelAll(Id);
-        _lifetime.Cancel();
+        CancelLifetime();
         if (_restored is not null)
         {
             // The session was taken but not used: keep it, the client may try again.
@@ -457,7 +478,7 @@ public sealed partial class Socket
     /// </summary>
     internal void OnPacket(SocketIOPacket packet)
     {
-        lock (_stateLock)
+        lock (StateLock)
         {
             if (_pending is not null)
             {
@@ -475,7 +496,7 @@ public sealed partial class Socket
         while (true)
         {
             List<SocketIOPacket> batch;
-            lock (_stateLock)
+            lock (StateLock)
             {
                 if (_pending is null || _pending.Count == 0)
                 {
@@ -538,7 +559,7 @@ public sealed partial class Socket
         Namespace.Remove(this);
         _client.Remove(this);
         _acks?.Clear();
-        _lifetime.Cancel();
+        CancelLifetime();
         if (wasConnected)
         {
             Server.Metrics.SocketDisconnected();

@@ -9,21 +9,19 @@ namespace Synapse.SocketIO;
 /// <summary>The details of the handshake, as Node's <c>socket.handshake</c>.</summary>
 public sealed class SocketHandshake
 {
+    // A local socket reads everything but the auth payload from its connection's handshake, which
+    // outlives it anyway; one rebuilt by a cluster adapter keeps its own copy. Two shapes rather
+    // than a copy of every field: one per connected socket (benchmark S1: memory per connection).
     private readonly EngineHandshake? _engine;
-    private readonly IHeaderDictionary? _headers;
-    private readonly IQueryCollection? _query;
+    private readonly Details? _details;
+    private readonly bool _xdomain;
 
     /// <summary>Creates a handshake description (cluster adapters rebuild remote ones).</summary>
     public SocketHandshake(IHeaderDictionary headers, IQueryCollection query, JsonElement auth, IPAddress? address, bool secure, DateTimeOffset time, string url, bool xdomain)
     {
-        _headers = headers;
-        _query = query;
+        _details = new Details(headers, query, address, secure, time, url);
         Auth = auth;
-        Address = address;
-        Secure = secure;
-        Time = time;
-        Url = url;
-        XDomain = xdomain;
+        _xdomain = xdomain;
     }
 
     // A local socket reads its headers and query from its connection's handshake, which builds
@@ -32,40 +30,38 @@ public sealed class SocketHandshake
     {
         _engine = engine;
         Auth = auth;
-        Address = engine.RemoteAddress;
-        Secure = engine.Secure;
-        Time = engine.Time;
-        Url = engine.Url;
-        XDomain = engine.HasHeader(HeaderNames.Origin);
+        _xdomain = engine.HasHeader(HeaderNames.Origin);
     }
 
     /// <summary>Headers of the first HTTP request of the connection.</summary>
-    public IHeaderDictionary Headers => _headers ?? _engine!.Headers;
+    public IHeaderDictionary Headers => _details?.Headers ?? _engine!.Headers;
 
     /// <summary>Query parameters of the first request.</summary>
-    public IQueryCollection Query => _query ?? _engine!.Query;
+    public IQueryCollection Query => _details?.Query ?? _engine!.Query;
 
     /// <summary>The auth payload of the CONNECT packet (an empty object when none was sent).</summary>
     public JsonElement Auth { get; }
 
     /// <summary>The client's IP address.</summary>
-    public IPAddress? Address { get; }
+    public IPAddress? Address => _details is { } details ? details.Address : _engine!.RemoteAddress;
 
     /// <summary>Whether the connection is TLS.</summary>
-    public bool Secure { get; }
+    public bool Secure => _details?.Secure ?? _engine!.Secure;
 
     /// <summary>When the connection was opened.</summary>
-    public DateTimeOffset Time { get; }
+    public DateTimeOffset Time => _details?.Time ?? _engine!.Time;
 
     /// <summary>Milliseconds since the Unix epoch at <see cref="Time"/> (Node's <c>issued</c>).</summary>
     public long Issued => Time.ToUnixTimeMilliseconds();
 
     /// <summary>The first request's URL.</summary>
-    public string Url { get; }
+    public string Url => _details?.Url ?? _engine!.Url;
 
     /// <summary>Whether the connection is cross-domain (an Origin header was sent).</summary>
-    public bool XDomain { get; }
+    public bool XDomain => _xdomain;
 
     /// <summary>Reads the auth payload as <typeparamref name="T"/>.</summary>
     public T? GetAuth<T>(JsonSerializerOptions? options = null) => Auth.Deserialize<T>(options ?? JsonSerializerOptions.Web);
+
+    private sealed record Details(IHeaderDictionary Headers, IQueryCollection Query, IPAddress? Address, bool Secure, DateTimeOffset Time, string Url);
 }

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Synapse.SocketIO.Internal;
 using Synapse.SocketIO.Protocol;
 
 namespace Synapse.SocketIO.Adapters;
@@ -13,7 +16,9 @@ public class InMemoryAdapter : Adapter
 {
     private readonly object _sync = new();
     private readonly Dictionary<string, Room> _rooms = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, HashSet<string>> _sids = new(StringComparer.Ordinal);
+    // Each socket's rooms. The sets are compact (no collection for a single member): most sockets
+    // are in their own room only, and each socket's own room has one member.
+    private readonly Dictionary<string, CompactStringSet> _sids = new(StringComparer.Ordinal);
 
     // Every socket of the namespace, for broadcasts without rooms; same rules as Room's cache.
     private Socket[]? _allSockets;
@@ -71,7 +76,7 @@ public class InMemoryAdapter : Adapter
     {
         lock (_sync)
         {
-            return _rooms.ToDictionary(r => r.Key, r => (IReadOnlySet<string>)new HashSet<string>(r.Value.Members), StringComparer.Ordinal);
+            return _rooms.ToDictionary(r => r.Key, r => (IReadOnlySet<string>)r.Value.Members.ToHashSet(), StringComparer.Ordinal);
         }
     }
 
@@ -80,7 +85,7 @@ public class InMemoryAdapter : Adapter
     {
         lock (_sync)
         {
-            return _rooms.TryGetValue(room, out var members) ? new HashSet<string>(members.Members, StringComparer.Ordinal) : null;
+            return _rooms.TryGetValue(room, out var members) ? members.Members.ToHashSet() : null;
         }
     }
 
@@ -99,11 +104,8 @@ public class InMemoryAdapter : Adapter
         List<(string Room, bool Created)>? events = null;
         lock (_sync)
         {
-            if (!_sids.TryGetValue(id, out var socketRooms))
-            {
-                _sids[id] = socketRooms = new HashSet<string>(StringComparer.Ordinal);
-            }
-
+            // A reference into the dictionary's storage: _sids does not change while it is used.
+            ref var socketRooms = ref CollectionsMarshal.GetValueRefOrAddDefault(_sids, id, out _);
             foreach (var room in rooms)
             {
                 if (!socketRooms.Add(room))
@@ -148,7 +150,8 @@ public class InMemoryAdapter : Adapter
         bool left, deleted;
         lock (_sync)
         {
-            if (_sids.TryGetValue(id, out var socketRooms))
+            ref var socketRooms = ref CollectionsMarshal.GetValueRefOrNullRef(_sids, id);
+            if (!Unsafe.IsNullRef(ref socketRooms))
             {
                 socketRooms.Remove(room);
             }
@@ -195,7 +198,7 @@ public class InMemoryAdapter : Adapter
     {
         lock (_sync)
         {
-            return _sids.TryGetValue(id, out var rooms) ? new HashSet<string>(rooms, StringComparer.Ordinal) : null;
+            return _sids.TryGetValue(id, out var rooms) ? rooms.ToHashSet() : null;
         }
     }
 
@@ -363,15 +366,15 @@ public class InMemoryAdapter : Adapter
     }
 
     // Callers hold _sync.
-    private int DeliverToRoom<TState>(string name, int version, HashSet<string>? except, HashSet<string>? seen, TState state, Action<Socket, TState> action) =>
+    private int DeliverToRoom<TState>(string name, int version, CompactStringSet except, HashSet<string>? seen, TState state, Action<Socket, TState> action) =>
         _rooms.TryGetValue(name, out var room) ? Deliver(RoomSockets(room, version), except, seen, state, action) : 0;
 
-    private static int Deliver<TState>(Socket[] sockets, HashSet<string>? except, HashSet<string>? seen, TState state, Action<Socket, TState> action)
+    private static int Deliver<TState>(Socket[] sockets, CompactStringSet except, HashSet<string>? seen, TState state, Action<Socket, TState> action)
     {
         var count = 0;
         foreach (var socket in sockets)
         {
-            if ((except is not null && except.Contains(socket.Id)) || (seen is not null && !seen.Add(socket.Id)))
+            if (except.Contains(socket.Id) || (seen is not null && !seen.Add(socket.Id)))
             {
                 continue;
             }
@@ -428,15 +431,15 @@ public class InMemoryAdapter : Adapter
     }
 
     // Callers hold _sync. With one room excepted (socket.broadcast), its own member set serves
-    // as is: it cannot change while the lock is held.
-    private HashSet<string>? ExceptSids(IReadOnlySet<string> exceptRooms)
+    // as is (a copy of the struct over the same members): it cannot change while the lock is held.
+    private CompactStringSet ExceptSids(IReadOnlySet<string> exceptRooms)
     {
         if (exceptRooms.Count == 0)
         {
-            return null;
+            return default;
         }
 
-        HashSet<string>? single = null;
+        Room? single = null;
         HashSet<string>? union = null;
         foreach (var name in exceptRooms)
         {
@@ -447,16 +450,21 @@ public class InMemoryAdapter : Adapter
 
             if (single is null)
             {
-                single = room.Members;
+                single = room;
             }
             else
             {
-                union ??= new HashSet<string>(single, StringComparer.Ordinal);
-                union.UnionWith(room.Members);
+                if (union is null)
+                {
+                    union = new HashSet<string>(StringComparer.Ordinal);
+                    single.Members.CopyTo(union);
+                }
+
+                room.Members.CopyTo(union);
             }
         }
 
-        return union ?? single;
+        return union is not null ? CompactStringSet.Over(union) : single?.Members ?? default;
     }
 
     // Callers hold _sync.
@@ -494,7 +502,8 @@ public class InMemoryAdapter : Adapter
     /// <summary>A room's members and the cached array of those registered in the namespace.</summary>
     private sealed class Room
     {
-        public HashSet<string> Members { get; } = new(StringComparer.Ordinal);
+        /// <summary>A field, not a property: the struct is changed in place.</summary>
+        public CompactStringSet Members;
 
         /// <summary>Null after a join or leave; rebuilt by the next broadcast.</summary>
         public Socket[]? Sockets { get; set; }

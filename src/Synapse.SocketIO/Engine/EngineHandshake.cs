@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
 
 namespace Synapse.SocketIO.Engine;
 
@@ -27,10 +28,12 @@ public sealed class EngineHandshake
         var headers = request.Headers;
         _headerValues = new KeyValuePair<string, StringValues>[headers.Count];
         headers.CopyTo(_headerValues, 0);
+        ShareCommonValues(_headerValues);
         RemoteAddress = context.Connection.RemoteIpAddress;
         Secure = request.IsHttps;
         Time = time;
-        Url = request.PathBase + request.Path + request.QueryString;
+        // Built per request, but mostly the same for every client: share one instance.
+        Url = Internal.SharedStrings.Share(request.PathBase + request.Path + request.QueryString);
         // The query's text is normally the URL's tail: keep where it starts rather than a copy.
         var query = request.QueryString.Value;
         if (!string.IsNullOrEmpty(query))
@@ -76,6 +79,31 @@ public sealed class EngineHandshake
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Header values repeated by every client (Host, Upgrade, Sec-WebSocket-Version, User-Agent...)
+    /// share one instance across connections. Values that are unique per request, or that are
+    /// credentials the cache would keep in memory after the connection, are left alone.
+    /// </summary>
+    private static void ShareCommonValues(KeyValuePair<string, StringValues>[] headers)
+    {
+        for (var i = 0; i < headers.Length; i++)
+        {
+            var (key, value) = headers[i];
+            if (value.Count == 1
+                && value[0] is { } text
+                && !string.Equals(key, HeaderNames.SecWebSocketKey, StringComparison.OrdinalIgnoreCase)
+                && !string.Equals(key, HeaderNames.Cookie, StringComparison.OrdinalIgnoreCase)
+                && !string.Equals(key, HeaderNames.Authorization, StringComparison.OrdinalIgnoreCase))
+            {
+                var shared = Internal.SharedStrings.Share(text);
+                if (!ReferenceEquals(shared, text))
+                {
+                    headers[i] = new(key, shared);
+                }
+            }
+        }
     }
 
     private IHeaderDictionary BuildHeaders()

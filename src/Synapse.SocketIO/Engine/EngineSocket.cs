@@ -70,6 +70,12 @@ public sealed partial class EngineSocket
     /// <summary>Whether the session moved from long-polling to WebSocket.</summary>
     public bool IsUpgraded { get; private set; }
 
+    /// <summary>
+    /// Called before <see cref="Message"/> and <see cref="Closed"/>'s handlers; set once, before the
+    /// session's first message (the Socket.IO layer, when the session opens).
+    /// </summary>
+    internal IEngineSocketListener? Listener { get; set; }
+
     /// <summary>Raised for every message the client sends, in order, on the transport's reading thread.</summary>
     public event Action<EngineSocket, EngineMessage>? Message;
 
@@ -338,10 +344,22 @@ public sealed partial class EngineSocket
         switch (type)
         {
             case EnginePacketType.Message:
+                var message = new EngineMessage(isBinary, data);
+                if (Listener is { } listener)
+                {
+                    try
+                    {
+                        listener.OnMessage(this, message);
+                    }
+                    catch (Exception ex)
+                    {
+                        Log.HandlerFailed(_logger, Id, "message", ex);
+                    }
+                }
+
                 var handler = Message;
                 if (handler is not null)
                 {
-                    var message = new EngineMessage(isBinary, data);
                     try
                     {
                         handler(this, message);
@@ -509,6 +527,18 @@ public sealed partial class EngineSocket
         transport.Shutdown(clientInitiated);
         probing?.Shutdown(clientInitiated: false);
         Log.SessionClosed(_logger, Id, reason);
+        if (Listener is { } listener)
+        {
+            try
+            {
+                listener.OnClosed(this, reason, exception);
+            }
+            catch (Exception ex)
+            {
+                Log.HandlerFailed(_logger, Id, "close", ex);
+            }
+        }
+
         var handler = Closed;
         if (handler is not null)
         {
