@@ -7,10 +7,12 @@ namespace Synapse.SocketIO;
 
 public sealed partial class Socket
 {
-    // Copy-on-write: listeners are mostly registered once, then read for every packet without a lock.
-    // (Locked with StateLock.) The empty map is shared: creating one per socket allocates its comparers too.
-    private static readonly ImmutableDictionary<string, ImmutableArray<EventHandlerBinding>> NoHandlers = ImmutableDictionary.Create<string, ImmutableArray<EventHandlerBinding>>(StringComparer.Ordinal);
-    private ImmutableDictionary<string, ImmutableArray<EventHandlerBinding>> _handlers = NoHandlers;
+    // Copy-on-write: listeners are mostly registered once, then read for every packet without a lock
+    // (replaced under StateLock, never changed in place). One flat array of every event's bindings,
+    // in registration order, scanned by name: a socket listens to a handful of events, and a map of
+    // lists cost about 100 bytes more per socket for one handler (benchmark S1: memory per idle
+    // connection); a name that differs fails its comparison on the length or the first characters.
+    private EventHandlerBinding[] _handlers = [];
     private ImmutableArray<Action<string, SocketIOArguments>> _any = [];
     private ImmutableArray<Action<string, object?[]>> _anyOutgoing = [];
     private ImmutableArray<Func<SocketIOEvent, Func<Task>, Task>> _middlewares = [];
@@ -24,20 +26,21 @@ public sealed partial class Socket
     /// are logged and raised as <see cref="Error"/>. <c>disconnect</c> and <c>disconnecting</c>
     /// handlers receive the reason string.
     /// </summary>
-    public Socket On(string eventName, Delegate handler) => AddHandler(eventName, new EventHandlerBinding(handler));
+    public Socket On(string eventName, Delegate handler) => AddHandler(new EventHandlerBinding(eventName, handler));
 
     /// <summary>Like <see cref="On"/>, for the next occurrence only.</summary>
-    public Socket Once(string eventName, Delegate handler) => AddHandler(eventName, new EventHandlerBinding(handler, once: true));
+    public Socket Once(string eventName, Delegate handler) => AddHandler(new EventHandlerBinding(eventName, handler, once: true));
 
     /// <summary>Removes one handler of an event, or all of them when <paramref name="handler"/> is null.</summary>
     public Socket Off(string eventName, Delegate? handler = null)
     {
         lock (StateLock)
         {
-            if (_handlers.TryGetValue(eventName, out var list))
+            var handlers = _handlers;
+            var kept = Array.FindAll(handlers, b => !string.Equals(b.EventName, eventName, StringComparison.Ordinal) || (handler is not null && b.Handler != handler));
+            if (kept.Length != handlers.Length)
             {
-                var kept = handler is null ? [] : list.RemoveAll(b => b.Handler == handler);
-                _handlers = kept.IsEmpty ? _handlers.Remove(eventName) : _handlers.SetItem(eventName, kept);
+                _handlers = kept;
             }
         }
 
@@ -57,14 +60,14 @@ public sealed partial class Socket
 
         lock (StateLock)
         {
-            _handlers = NoHandlers;
+            _handlers = [];
         }
 
         return this;
     }
 
     /// <summary>The events with at least one handler.</summary>
-    public IReadOnlyCollection<string> EventNames => _handlers.Keys.ToArray();
+    public IReadOnlyCollection<string> EventNames => _handlers.Select(b => b.EventName).Distinct(StringComparer.Ordinal).ToArray();
 
     /// <summary>Listens to every incoming event (called before the event's own handlers).</summary>
     public Socket OnAny(Action<string, SocketIOArguments> listener)
@@ -152,12 +155,11 @@ public sealed partial class Socket
         return this;
     }
 
-    private Socket AddHandler(string eventName, EventHandlerBinding binding)
+    private Socket AddHandler(EventHandlerBinding binding)
     {
         lock (StateLock)
         {
-            var list = _handlers.TryGetValue(eventName, out var existing) ? existing : [];
-            _handlers = _handlers.SetItem(eventName, list.Add(binding));
+            _handlers = [.. _handlers, binding];
         }
 
         return this;
@@ -245,13 +247,18 @@ public sealed partial class Socket
 
     private void Dispatch(string eventName, SocketIOArguments arguments, AckCallback? ack)
     {
-        if (!Connected || !_handlers.TryGetValue(eventName, out var bindings))
+        if (!Connected)
         {
             return;
         }
 
-        foreach (var binding in bindings)
+        foreach (var binding in _handlers)
         {
+            if (!string.Equals(binding.EventName, eventName, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
             if (binding.Once)
             {
                 Off(eventName, binding.Handler);
@@ -291,13 +298,13 @@ public sealed partial class Socket
 
     private void RaiseReservedListeners(string eventName, string reason)
     {
-        if (!_handlers.TryGetValue(eventName, out var bindings))
+        foreach (var binding in _handlers)
         {
-            return;
-        }
+            if (!string.Equals(binding.EventName, eventName, StringComparison.Ordinal))
+            {
+                continue;
+            }
 
-        foreach (var binding in bindings)
-        {
             try
             {
                 var method = binding.Handler.Method;

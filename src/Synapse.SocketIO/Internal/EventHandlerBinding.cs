@@ -30,12 +30,18 @@ internal sealed class EventHandlerBinding
     private readonly Delegate _handler;
     private readonly Signature _signature;
 
-    public EventHandlerBinding(Delegate handler, bool once = false)
+    public EventHandlerBinding(string eventName, Delegate handler, bool once = false)
     {
+        ArgumentNullException.ThrowIfNull(eventName);
+        ArgumentNullException.ThrowIfNull(handler);
+        EventName = eventName;
         _handler = handler;
         Once = once;
         _signature = Signatures.GetValue(handler.Method, static method => new Signature(method));
     }
+
+    /// <summary>The event the handler listens to.</summary>
+    public string EventName { get; }
 
     public Delegate Handler => _handler;
 

@@ -31,6 +31,27 @@ public sealed class DisconnectTests
     }
 
     [Fact]
+    public async Task DisconnectedToken_is_cancelled_whether_first_read_before_or_after_the_disconnect()
+    {
+        await using var server = await SioTestServer.StartAsync();
+        await using var node = server.StartDriver();
+        var before = await server.SocketAsync(await node.ConnectAsync("a", opts: new { transports = new[] { "websocket" } }));
+        var after = await server.SocketAsync(await node.ConnectAsync("b", opts: new { transports = new[] { "websocket" } }));
+        var token = before.DisconnectedToken;
+        Assert.False(token.IsCancellationRequested);
+
+        before.Disconnect();
+        after.Disconnect();
+        await server.DisconnectReasonAsync(before.Id);
+        await server.DisconnectReasonAsync(after.Id);
+
+        Assert.True(token.IsCancellationRequested);
+        Assert.True(before.DisconnectedToken.IsCancellationRequested);
+        // Its source is created on first read (most sockets never read it): after the disconnect, it is born cancelled.
+        Assert.True(after.DisconnectedToken.IsCancellationRequested);
+    }
+
+    [Fact]
     public async Task Server_disconnect_is_io_server_disconnect_on_the_client_and_it_does_not_reconnect()
     {
         await using var server = await SioTestServer.StartAsync();
