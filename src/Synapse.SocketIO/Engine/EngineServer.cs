@@ -42,6 +42,9 @@ public sealed partial class EngineServer
     /// <summary>The options in force.</summary>
     public EngineIOOptions Options { get; }
 
+    /// <summary>The heartbeat deadlines of every session (one timer for all).</summary>
+    internal HeartbeatScheduler Heartbeats { get; } = new();
+
     /// <summary>How many sessions are open.</summary>
     public int ClientsCount => _clients.Count;
 

@@ -15,7 +15,6 @@ public sealed partial class EngineSocket
     private readonly object _sync = new();
     private readonly EngineServer _server;
     private readonly ILogger _logger;
-    private readonly Timer _heartbeat;
     private List<EnginePacket> _writeBuffer = new();
     // What waits for the client: the queue plus the batch a transport is writing. Under _sync.
     private long _pendingBytes;
@@ -23,7 +22,6 @@ public sealed partial class EngineSocket
     private EngineTransport _transport;
     private EngineReadyState _state = EngineReadyState.Open;
     private HeartbeatPhase _phase;
-    private long _timerDue;
     private string _closeReason = EngineCloseReason.ForcedClose;
     private WebSocketTransport? _probing;
     private bool _probed;
@@ -36,7 +34,6 @@ public sealed partial class EngineSocket
         Handshake = handshake;
         _transport = transport;
         _logger = logger;
-        _heartbeat = new Timer(static state => ((EngineSocket)state!).OnHeartbeatTimer(), this, Timeout.Infinite, Timeout.Infinite);
     }
 
     private enum HeartbeatPhase
@@ -45,6 +42,13 @@ public sealed partial class EngineSocket
         WaitingForPong,
         Closing,
     }
+
+    // This session's place in its server's HeartbeatScheduler (one timer for all sessions rather
+    // than one per session); written under both this session's lock and the scheduler's.
+    internal long HeartbeatDue;
+    internal EngineSocket? HeartbeatPrev;
+    internal EngineSocket? HeartbeatNext;
+    internal HeartbeatScheduler.Lane? HeartbeatLane;
 
     /// <summary>The session id (the <c>sid</c> query parameter).</summary>
     public string Id { get; }
@@ -515,7 +519,7 @@ public sealed partial class EngineSocket
             _writeBuffer.Clear();
             _pendingBytes = 0;
             _pendingPackets = 0;
-            _heartbeat.Dispose();
+            _server.Heartbeats.Cancel(this);
             _upgradeTimer?.Dispose();
             _upgradeTimer = null;
             transport = _transport;
@@ -590,22 +594,22 @@ public sealed partial class EngineSocket
         transport.Abort();
     }
 
-    // Callers hold _sync. One timer per session, re-armed in place: no allocation per tick.
+    // Callers hold _sync. No allocation per tick: the session is relinked in the server's scheduler.
     private void Schedule(HeartbeatPhase phase, TimeSpan due)
     {
         _phase = phase;
-        _timerDue = Environment.TickCount64 + (long)due.TotalMilliseconds;
-        _heartbeat.Change(due, Timeout.InfiniteTimeSpan);
+        _server.Heartbeats.Schedule(this, due);
     }
 
-    private void OnHeartbeatTimer()
+    /// <summary>The scheduler found this session's deadline reached (on a thread-pool thread).</summary>
+    internal void OnHeartbeatTimer()
     {
         HeartbeatPhase fired;
         EngineTransport transport;
         lock (_sync)
         {
             // A callback already under way when the timer was re-armed is stale: ignore it.
-            if (_state == EngineReadyState.Closed || Environment.TickCount64 + 5 < _timerDue)
+            if (_state == EngineReadyState.Closed || Environment.TickCount64 + HeartbeatScheduler.ToleranceMs < HeartbeatDue)
             {
                 return;
             }

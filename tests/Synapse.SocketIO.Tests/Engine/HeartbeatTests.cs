@@ -141,4 +141,42 @@ public sealed class HeartbeatTests
         Assert.Equal(EngineCloseReason.PingTimeout, await session.ClosedReasonAsync(TimeSpan.FromSeconds(3)));
         Assert.Equal("1", await pending.WithTimeout());
     }
+
+    [Fact]
+    public async Task Sessions_share_one_scheduler_without_disturbing_each_other_and_leave_it_when_closed()
+    {
+        await using var server = await StartAsync();
+        var (answering, _, answeringSession) = await server.OpenWebSocketAsync();
+        await using var _a = answering;
+        var (silent, _, silentSession) = await server.OpenWebSocketAsync();
+        await using var _s = silent;
+        // Opened a little later: its deadlines come after the others' in the same lanes.
+        await Task.Delay(Interval / 4);
+        var (late, _, lateSession) = await server.OpenWebSocketAsync();
+        await using var _l = late;
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal("2", await answering.ReceiveTextAsync(TimeSpan.FromSeconds(2)));
+            await answering.SendTextAsync("3");
+            Assert.Equal("2", await late.ReceiveTextAsync(TimeSpan.FromSeconds(2)));
+            await late.SendTextAsync("3");
+        }
+
+        // The silent one closed on time meanwhile, while the answering ones went on.
+        var closed = await silentSession.Closed.WithTimeout();
+        Assert.Equal(EngineCloseReason.PingTimeout, closed.Reason);
+        Assert.InRange(Wait.Milliseconds(silentSession.OpenedTimestamp, closed.Timestamp), Interval + Timeout - ClockSlackMs, Interval + Timeout + LateMs);
+        Assert.Equal(EngineReadyState.Open, answeringSession.Socket.ReadyState);
+        Assert.Equal(EngineReadyState.Open, lateSession.Socket.ReadyState);
+        // (A session leaves the scheduler for an instant when its deadline is handed to the thread pool.)
+        await Wait.UntilAsync(() => server.Engine.Heartbeats.Count == 2);
+
+        answeringSession.Socket.Close();
+        lateSession.Socket.Close();
+        await answeringSession.Closed.WithTimeout();
+        await lateSession.Closed.WithTimeout();
+        // A closed session holds no place in the scheduler (nor keeps its objects alive there).
+        Assert.Equal(0, server.Engine.Heartbeats.Count);
+    }
 }

@@ -192,8 +192,10 @@ public sealed class RawProtocolTests
         await client.SendAsync("40/plain,");
         Assert.Equal("44/plain,{\"message\":\"plain\"}", await client.ReceiveAsync());
 
-        // A refusal leaves the connection usable.
+        // A refusal leaves the connection usable. (The connection handlers, which the test server
+        // counts sockets with, run after the CONNECT reply is sent, as in Node: wait for them.)
         await client.JoinAsync("/");
+        await Wait.UntilAsync(() => server.Sockets.Count == 1);
         Assert.Single(server.Sockets);
     }
 
