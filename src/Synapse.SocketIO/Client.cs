@@ -20,20 +20,19 @@ internal sealed partial class Client : IEngineSocketListener
     private static SocketIOPacketDecoder? t_sharedDecoder;
 
     private SocketIOPacketDecoder? _decoder;
-    private readonly ILogger _logger;
 
-    // The connected sockets, one per namespace, mostly one in all: a copy-on-write array (replaced
-    // under the client's own lock, read without it) costs far less than a dictionary for every
+    // The connected sockets, one per namespace, mostly one in all: null, the one Socket itself, or
+    // a copy-on-write Socket[] of two or more (replaced under the client's own lock, read without
+    // it), which costs far less than a dictionary, or even a one-element array, for every
     // connection. The lock is this object (internal: no one else locks it but its sockets, whose
     // short sections share it), not one more object per connection (benchmark S1).
-    private Socket[] _sockets = [];
+    private object? _sockets;
     private Timer? _connectTimer;
     private int _connecting;
 
-    public Client(SocketIOServer server, EngineSocket conn, ILogger logger)
+    public Client(SocketIOServer server, EngineSocket conn)
     {
         _server = server;
-        _logger = logger;
         Conn = conn;
         // A direct call rather than two event subscriptions: no delegates per connection.
         conn.Listener = this;
@@ -45,6 +44,9 @@ internal sealed partial class Client : IEngineSocketListener
     }
 
     public EngineSocket Conn { get; }
+
+    // The server's: a field per connection would be 8 bytes more for each (benchmark S1).
+    private ILogger Logger => _server.ClientLogger;
 
     /// <summary>
     /// Queues an encoded packet; a volatile one is dropped if the transport is busy, and one with
@@ -75,7 +77,7 @@ internal sealed partial class Client : IEngineSocketListener
     {
         lock (this)
         {
-            var sockets = _sockets;
+            var sockets = Snapshot();
             var index = IndexOf(sockets, socket.Namespace.Name);
             Socket[] updated;
             if (index >= 0)
@@ -88,7 +90,7 @@ internal sealed partial class Client : IEngineSocketListener
                 updated = [.. sockets, socket];
             }
 
-            Volatile.Write(ref _sockets, updated);
+            Volatile.Write(ref _sockets, updated.Length == 1 ? updated[0] : updated);
         }
 
         Interlocked.Exchange(ref _connectTimer, null)?.Dispose();
@@ -98,11 +100,17 @@ internal sealed partial class Client : IEngineSocketListener
     {
         lock (this)
         {
-            var sockets = _sockets;
+            var sockets = Snapshot();
             var index = Array.IndexOf(sockets, socket);
             if (index >= 0)
             {
-                Volatile.Write(ref _sockets, sockets.Length == 1 ? [] : [.. sockets[..index], .. sockets[(index + 1)..]]);
+                Socket[] updated = [.. sockets[..index], .. sockets[(index + 1)..]];
+                Volatile.Write(ref _sockets, updated.Length switch
+                {
+                    0 => null,
+                    1 => updated[0],
+                    _ => updated,
+                });
             }
         }
     }
@@ -130,12 +138,31 @@ internal sealed partial class Client : IEngineSocketListener
         return decoder;
     }
 
-    /// <summary>The connected sockets (the array is never changed in place).</summary>
-    private Socket[] Snapshot() => Volatile.Read(ref _sockets);
+    /// <summary>The connected sockets (the array is never changed in place; for one socket it is a new one).</summary>
+    private Socket[] Snapshot() => Volatile.Read(ref _sockets) switch
+    {
+        null => [],
+        Socket one => [one],
+        var many => (Socket[])many,
+    };
 
+    private int Count => Volatile.Read(ref _sockets) switch
+    {
+        null => 0,
+        Socket => 1,
+        var many => ((Socket[])many).Length,
+    };
+
+    // For every packet: no array for the common case of one socket.
     private Socket? Find(string name)
     {
-        var sockets = Snapshot();
+        var current = Volatile.Read(ref _sockets);
+        if (current is Socket one)
+        {
+            return string.Equals(one.Namespace.Name, name, StringComparison.Ordinal) ? one : null;
+        }
+
+        var sockets = (Socket[]?)current ?? [];
         var index = IndexOf(sockets, name);
         return index >= 0 ? sockets[index] : null;
     }
@@ -155,9 +182,9 @@ internal sealed partial class Client : IEngineSocketListener
 
     private void OnConnectTimeout()
     {
-        if (Snapshot().Length == 0)
+        if (Count == 0)
         {
-            Log.ConnectTimeout(_logger, Conn.Id);
+            Log.ConnectTimeout(Logger, Conn.Id);
             Conn.Close();
         }
     }
@@ -190,7 +217,7 @@ internal sealed partial class Client : IEngineSocketListener
     /// <summary>A protocol violation ends the whole connection, and only it (Node's <c>onerror</c>: each socket's error, then close).</summary>
     private void OnInvalidPacket(string error)
     {
-        Log.InvalidPacket(_logger, Conn.Id, error);
+        Log.InvalidPacket(Logger, Conn.Id, error);
         foreach (var socket in Snapshot())
         {
             socket.OnError(new InvalidDataException(error));
@@ -220,7 +247,7 @@ internal sealed partial class Client : IEngineSocketListener
             else
             {
                 // Only this namespace is refused; the connection and its other sockets go on.
-                Log.TooManyNamespaces(_logger, Conn.Id, packet.Namespace);
+                Log.TooManyNamespaces(Logger, Conn.Id, packet.Namespace);
                 Write(_server.Encoder.EncodeConnectError(packet.Namespace, SocketIOServer.TooManyNamespacesMessage), false);
             }
         }
@@ -230,7 +257,7 @@ internal sealed partial class Client : IEngineSocketListener
         }
         else
         {
-            Log.InvalidState(_logger, Conn.Id, packet.Type, packet.Namespace);
+            Log.InvalidState(Logger, Conn.Id, packet.Type, packet.Namespace);
             ForceClose();
         }
     }
@@ -258,7 +285,7 @@ internal sealed partial class Client : IEngineSocketListener
     /// <summary>Counts a CONNECT under way against <see cref="SocketIOOptions.MaxNamespacesPerConnection"/>, joined namespaces included.</summary>
     private bool TryBeginConnect()
     {
-        if (Snapshot().Length + Volatile.Read(ref _connecting) >= _server.Options.MaxNamespacesPerConnection)
+        if (Count + Volatile.Read(ref _connecting) >= _server.Options.MaxNamespacesPerConnection)
         {
             return false;
         }
@@ -282,7 +309,7 @@ internal sealed partial class Client : IEngineSocketListener
         }
         catch (Exception ex)
         {
-            Log.ConnectFailed(_logger, Conn.Id, name, ex);
+            Log.ConnectFailed(Logger, Conn.Id, name, ex);
             Write(_server.Encoder.EncodeConnectError(name, "Internal server error"), false);
         }
         finally

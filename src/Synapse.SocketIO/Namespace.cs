@@ -257,7 +257,7 @@ public partial class Namespace
     internal async Task AddAsync(Client client, JsonElement auth)
     {
         var restored = await RestoreSessionAsync(auth);
-        var socket = new Socket(this, client, auth, Server.SocketLogger, restored);
+        var socket = new Socket(this, client, auth, restored);
         var middlewares = restored is not null && Server.Options.ConnectionStateRecovery is { SkipMiddlewares: true } ? [] : _middlewares;
         if (!middlewares.IsEmpty)
         {

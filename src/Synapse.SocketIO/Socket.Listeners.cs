@@ -175,7 +175,7 @@ public sealed partial class Socket
             }
             catch (Exception ex)
             {
-                Log.HandlerFailed(_logger, Id, "outgoing any", ex);
+                Log.HandlerFailed(Logger, Id, "outgoing any", ex);
             }
         }
     }
@@ -200,7 +200,7 @@ public sealed partial class Socket
             }
             catch (Exception ex)
             {
-                Log.HandlerFailed(_logger, Id, "any", ex);
+                Log.HandlerFailed(Logger, Id, "any", ex);
             }
         }
 
@@ -271,7 +271,7 @@ public sealed partial class Socket
             }
             catch (Exception ex)
             {
-                Log.HandlerFailed(_logger, Id, eventName, Unwrap(ex));
+                Log.HandlerFailed(Logger, Id, eventName, Unwrap(ex));
                 OnError(Unwrap(ex));
                 continue;
             }
@@ -291,7 +291,7 @@ public sealed partial class Socket
         }
         catch (Exception ex)
         {
-            Log.HandlerFailed(_logger, Id, eventName, ex);
+            Log.HandlerFailed(Logger, Id, eventName, ex);
             OnError(ex);
         }
     }
@@ -324,7 +324,7 @@ public sealed partial class Socket
             }
             catch (Exception ex)
             {
-                Log.HandlerFailed(_logger, Id, eventName, Unwrap(ex));
+                Log.HandlerFailed(Logger, Id, eventName, Unwrap(ex));
             }
         }
     }

@@ -28,7 +28,6 @@ public sealed partial class Socket
     };
 
     private readonly Client _client;
-    private readonly ILogger _logger;
     // Most sockets never wait for an acknowledgement nor touch Data: both are created on first
     // use, as a connected idle socket should cost as little memory as possible (benchmark S1).
     private ConcurrentDictionary<long, Action<SocketIOArguments>>? _acks;
@@ -41,26 +40,21 @@ public sealed partial class Socket
     private int _connected;
     private int _closed;
 
-    // Connection state recovery: where this socket starts missing packets when its client has
-    // processed none (persisted with the session), and the session it was restored from.
-    private string? _recoveryOffset;
-    private Task<string?>? _recoveryOffsetTask;
-    private readonly PersistedSession? _restored;
+    // Connection state recovery's per-socket state, null when recovery is off (most servers):
+    // one reference rather than four fields on every socket (benchmark S1).
+    private readonly RecoveryState? _recovery;
 
-    internal Socket(Namespace nsp, Client client, JsonElement auth, ILogger logger, PersistedSession? restored = null)
+    internal Socket(Namespace nsp, Client client, JsonElement auth, PersistedSession? restored = null)
     {
         Namespace = nsp;
         _client = client;
-        _logger = logger;
         Handshake = new SocketHandshake(client.Conn.Handshake, auth);
         if (restored is not null)
         {
-            _restored = restored;
+            _recovery = new RecoveryState(restored.Pid, restored) { Offset = restored.Offset };
             Id = restored.Sid;
-            Pid = restored.Pid;
             Data = restored.Data;
             Recovered = true;
-            _recoveryOffset = restored.Offset;
             JoinLocalInBackground(restored.Rooms);
         }
         else
@@ -68,10 +62,13 @@ public sealed partial class Socket
             Id = Internal.IdGenerator.NewId();
             if (nsp.Server.Options.ConnectionStateRecovery is not null)
             {
-                Pid = Internal.IdGenerator.NewId();
+                _recovery = new RecoveryState(Internal.IdGenerator.NewId(), null);
             }
         }
     }
+
+    // The server's logger for sockets: a field per socket would be 8 bytes more for each (benchmark S1).
+    private ILogger Logger => Namespace.Server.SocketLogger;
 
     /// <summary>The socket id: unique, also the name of the socket's own room.</summary>
     public string Id { get; }
@@ -107,10 +104,10 @@ public sealed partial class Socket
     public bool Recovered { get; }
 
     /// <summary>The private session id (Node's <c>pid</c>) a client presents to recover; null when recovery is off.</summary>
-    internal string? Pid { get; }
+    internal string? Pid => _recovery?.Pid;
 
     /// <summary>The session this socket was restored from.</summary>
-    internal PersistedSession? RestoredSession => _restored;
+    internal PersistedSession? RestoredSession => _recovery?.Restored;
 
     /// <summary>The underlying Engine.IO connection (Node's <c>socket.conn</c>).</summary>
     public EngineSocket Conn => _client.Conn;
@@ -325,7 +322,7 @@ public sealed partial class Socket
     /// </summary>
     internal void EndReplay(IReadOnlyList<OutgoingPacket>? missed)
     {
-        var last = _restored?.Offset;
+        var last = _recovery?.Restored?.Offset;
         if (missed is not null)
         {
             foreach (var packet in missed)
@@ -438,7 +435,7 @@ public sealed partial class Socket
         }
         catch (Exception ex)
         {
-            Log.AdapterJoinFailed(_logger, ex, Id, Namespace.Name);
+            Log.AdapterJoinFailed(Logger, ex, Id, Namespace.Name);
         }
     }
 
@@ -451,10 +448,10 @@ public sealed partial class Socket
         Interlocked.Exchange(ref _closed, 1);
         Namespace.Adapter.DelAll(Id);
         CancelLifetime();
-        if (_restored is not null)
+        if (_recovery?.Restored is { } restored)
         {
             // The session was taken but not used: keep it, the client may try again.
-            _ = PersistAsync(_restored);
+            _ = PersistAsync(restored);
         }
     }
 
@@ -463,9 +460,9 @@ public sealed partial class Socket
     {
         System.Threading.Volatile.Write(ref _connected, 1);
         JoinLocalInBackground([Id]);
-        if (Pid is not null && !Recovered)
+        if (_recovery is { } recovery && !Recovered)
         {
-            _recoveryOffsetTask = Namespace.Adapter.LatestOffsetAsync();
+            recovery.OffsetTask = Namespace.Adapter.LatestOffsetAsync();
         }
 
         _client.Write(Server.Encoder.EncodeConnect(Namespace.Name, new ConnectReply(Id, Pid)), false);
@@ -548,10 +545,10 @@ public sealed partial class Socket
         {
             Raise(Disconnecting, reason);
             RaiseReservedListeners("disconnecting", reason);
-            if (Pid is not null && RecoverableReasons.Contains(reason))
+            if (_recovery is { } recovery && RecoverableReasons.Contains(reason))
             {
                 var rooms = Namespace.Adapter.SocketRooms(Id) ?? NoRooms;
-                _ = PersistAsync(new PersistedSession(Id, Pid, [.. rooms], Data) { Offset = _recoveryOffset }, _recoveryOffsetTask);
+                _ = PersistAsync(new PersistedSession(Id, recovery.Pid, [.. rooms], Data) { Offset = recovery.Offset }, recovery.OffsetTask);
             }
         }
 
@@ -563,7 +560,7 @@ public sealed partial class Socket
         if (wasConnected)
         {
             Server.Metrics.SocketDisconnected();
-            Log.Disconnected(_logger, Id, Namespace.Name, reason);
+            Log.Disconnected(Logger, Id, Namespace.Name, reason);
             Raise(Disconnected, reason);
             RaiseReservedListeners("disconnect", reason);
         }
@@ -574,7 +571,7 @@ public sealed partial class Socket
         var handler = Error;
         if (handler is null)
         {
-            Log.UnhandledError(_logger, Id, error);
+            Log.UnhandledError(Logger, Id, error);
             return;
         }
 
@@ -584,7 +581,7 @@ public sealed partial class Socket
         }
         catch (Exception ex)
         {
-            Log.HandlerFailed(_logger, Id, "error", ex);
+            Log.HandlerFailed(Logger, Id, "error", ex);
         }
     }
 
@@ -601,7 +598,7 @@ public sealed partial class Socket
         }
         catch (Exception ex)
         {
-            Log.HandlerFailed(_logger, Id, "disconnect", ex);
+            Log.HandlerFailed(Logger, Id, "disconnect", ex);
         }
     }
 
@@ -626,8 +623,24 @@ public sealed partial class Socket
         }
         catch (Exception ex)
         {
-            Log.PersistFailed(_logger, Id, ex);
+            Log.PersistFailed(Logger, Id, ex);
         }
+    }
+
+    /// <summary>A socket's connection state recovery details.</summary>
+    private sealed class RecoveryState(string pid, PersistedSession? restored)
+    {
+        /// <summary>The private session id (Node's <c>pid</c>).</summary>
+        public string Pid { get; } = pid;
+
+        /// <summary>The session the socket was restored from.</summary>
+        public PersistedSession? Restored { get; } = restored;
+
+        /// <summary>Where the socket starts missing packets when its client has processed none (persisted with the session).</summary>
+        public string? Offset { get; init; }
+
+        /// <summary>The adapter's latest offset when the socket connected, for a socket that was not restored.</summary>
+        public Task<string?>? OffsetTask { get; set; }
     }
 
     private sealed record ConnectReply(

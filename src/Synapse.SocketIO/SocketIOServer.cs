@@ -37,7 +37,7 @@ public sealed class SocketIOServer : IAsyncDisposable
         Metrics = metrics ?? new SocketIOMetrics();
         Encoder = new SocketIOPacketEncoder(Options.JsonSerializerOptions);
         Engine = new EngineServer(Microsoft.Extensions.Options.Options.Create(Options.Engine), _loggerFactory);
-        Engine.Connection += conn => _ = new Client(this, conn, _clientLogger);
+        Engine.Connection += conn => _ = new Client(this, conn);
         Engine.ConnectionError += (_, code, _) => Metrics.ConnectionRefused(code);
         Sockets = Of("/");
     }
@@ -68,6 +68,9 @@ public sealed class SocketIOServer : IAsyncDisposable
     internal SocketIOMetrics Metrics { get; }
 
     internal ILogger SocketLogger { get; }
+
+    /// <summary>The logger of every <see cref="Client"/>.</summary>
+    internal ILogger ClientLogger => _clientLogger;
 
     /// <summary>The namespace with this name, created on first use.</summary>
     public Namespace Of(string name)

@@ -39,6 +39,9 @@ public sealed partial class EngineServer
         }
     }
 
+    /// <summary>The logger of every session.</summary>
+    internal ILogger SocketLogger => _socketLogger;
+
     /// <summary>The options in force.</summary>
     public EngineIOOptions Options { get; }
 
@@ -369,7 +372,6 @@ public sealed partial class EngineServer
 
             var id = Internal.IdGenerator.NewId();
             var handshake = new EngineHandshake(context, DateTimeOffset.UtcNow);
-            var logger = _socketLogger;
             if (Options.Cookie is { } cookie)
             {
                 context.Response.Cookies.Append(cookie.Name, id, new CookieOptions
@@ -387,7 +389,7 @@ public sealed partial class EngineServer
             {
                 var connection = await WebSocketHandshake.AcceptAsync(context, accept!, Options.PerMessageDeflate);
                 var websocket = new WebSocketTransport(this);
-                var socket = Open(id, handshake, websocket, logger, upgrades: []);
+                var socket = Open(id, handshake, websocket, upgrades: []);
                 opened = true;
                 // Handed off, this returns at once and the request's objects go with it.
                 await connection.RunAsync(() => websocket.RunAsync(connection, socket, probing: false));
@@ -395,7 +397,7 @@ public sealed partial class EngineServer
             }
 
             var polling = new PollingTransport(this);
-            var pollingSocket = Open(id, handshake, polling, logger, upgrades: Options.AllowUpgrades && Options.Transports.HasFlag(EngineTransports.WebSocket) ? ["websocket"] : []);
+            var pollingSocket = Open(id, handshake, polling, upgrades: Options.AllowUpgrades && Options.Transports.HasFlag(EngineTransports.WebSocket) ? ["websocket"] : []);
             opened = true;
             polling.Attach(pollingSocket);
             await polling.HandleGetAsync(context);
@@ -409,9 +411,9 @@ public sealed partial class EngineServer
         }
     }
 
-    private EngineSocket Open(string id, EngineHandshake handshake, EngineTransport transport, ILogger logger, string[] upgrades)
+    private EngineSocket Open(string id, EngineHandshake handshake, EngineTransport transport, string[] upgrades)
     {
-        var socket = new EngineSocket(this, id, handshake, transport, logger);
+        var socket = new EngineSocket(this, id, handshake, transport);
         var open = new EngineOpenPacket(id, upgrades, (long)Options.PingInterval.TotalMilliseconds, (long)Options.PingTimeout.TotalMilliseconds, Options.MaxHttpBufferSize);
         socket.Open(JsonSerializer.Serialize(open, EngineJsonContext.Default.EngineOpenPacket));
         _clients[id] = socket;

@@ -14,7 +14,6 @@ public sealed partial class EngineSocket
 {
     private readonly object _sync = new();
     private readonly EngineServer _server;
-    private readonly ILogger _logger;
     private List<EnginePacket> _writeBuffer = new();
     // What waits for the client: the queue plus the batch a transport is writing. Under _sync.
     private long _pendingBytes;
@@ -27,13 +26,12 @@ public sealed partial class EngineSocket
     private bool _probed;
     private Timer? _upgradeTimer;
 
-    internal EngineSocket(EngineServer server, string id, EngineHandshake handshake, EngineTransport transport, ILogger logger)
+    internal EngineSocket(EngineServer server, string id, EngineHandshake handshake, EngineTransport transport)
     {
         _server = server;
         Id = id;
         Handshake = handshake;
         _transport = transport;
-        _logger = logger;
     }
 
     private enum HeartbeatPhase
@@ -55,6 +53,9 @@ public sealed partial class EngineSocket
 
     /// <summary>What the handshake request carried.</summary>
     public EngineHandshake Handshake { get; }
+
+    // The server's logger for sessions: a field per session would be 8 bytes more for each (benchmark S1).
+    private ILogger Logger => _server.SocketLogger;
 
     /// <summary>Where the session is in its life cycle.</summary>
     public EngineReadyState ReadyState
@@ -357,7 +358,7 @@ public sealed partial class EngineSocket
                     }
                     catch (Exception ex)
                     {
-                        Log.HandlerFailed(_logger, Id, "message", ex);
+                        Log.HandlerFailed(Logger, Id, "message", ex);
                     }
                 }
 
@@ -370,7 +371,7 @@ public sealed partial class EngineSocket
                     }
                     catch (Exception ex)
                     {
-                        Log.HandlerFailed(_logger, Id, "message", ex);
+                        Log.HandlerFailed(Logger, Id, "message", ex);
                     }
                 }
 
@@ -530,7 +531,7 @@ public sealed partial class EngineSocket
         _server.Remove(this);
         transport.Shutdown(clientInitiated);
         probing?.Shutdown(clientInitiated: false);
-        Log.SessionClosed(_logger, Id, reason);
+        Log.SessionClosed(Logger, Id, reason);
         if (Listener is { } listener)
         {
             try
@@ -539,7 +540,7 @@ public sealed partial class EngineSocket
             }
             catch (Exception ex)
             {
-                Log.HandlerFailed(_logger, Id, "close", ex);
+                Log.HandlerFailed(Logger, Id, "close", ex);
             }
         }
 
@@ -552,7 +553,7 @@ public sealed partial class EngineSocket
             }
             catch (Exception ex)
             {
-                Log.HandlerFailed(_logger, Id, "close", ex);
+                Log.HandlerFailed(Logger, Id, "close", ex);
             }
         }
     }
@@ -578,7 +579,7 @@ public sealed partial class EngineSocket
     // over a room that closing this session would change.
     private EngineTransport Overflow()
     {
-        Log.SendBufferFull(_logger, Id, _pendingPackets, _pendingBytes);
+        Log.SendBufferFull(Logger, Id, _pendingPackets, _pendingBytes);
         _writeBuffer.Clear();
         _state = EngineReadyState.Closing;
         _closeReason = EngineCloseReason.SendBufferFull;
@@ -649,7 +650,7 @@ public sealed partial class EngineSocket
         }
         catch (Exception ex)
         {
-            Log.HandlerFailed(_logger, Id, typeof(THandler).Name, ex);
+            Log.HandlerFailed(Logger, Id, typeof(THandler).Name, ex);
         }
     }
 }
