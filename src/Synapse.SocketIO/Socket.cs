@@ -123,13 +123,25 @@ public sealed partial class Socket
     private object StateLock => _client;
 
     /// <summary>Raised when the socket is about to disconnect; <see cref="Rooms"/> is still readable.</summary>
-    public event Action<Socket, string>? Disconnecting;
+    public event Action<Socket, string>? Disconnecting
+    {
+        add => Rare.Disconnecting += value;
+        remove => _rare?.Disconnecting -= value;
+    }
 
     /// <summary>Raised once the socket disconnected, with the reason (<see cref="DisconnectReason"/>).</summary>
-    public event Action<Socket, string>? Disconnected;
+    public event Action<Socket, string>? Disconnected
+    {
+        add => Rare.Disconnected += value;
+        remove => _rare?.Disconnected -= value;
+    }
 
     /// <summary>Raised when a packet middleware refuses an event or a handler fails.</summary>
-    public event Action<Socket, Exception>? Error;
+    public event Action<Socket, Exception>? Error
+    {
+        add => Rare.Error += value;
+        remove => _rare?.Error -= value;
+    }
 
     /// <summary>Emit modifiers: drop the packet if the client cannot take it now.</summary>
     public SocketEmitter Volatile => new(this, true, true, null);
@@ -291,7 +303,7 @@ public sealed partial class Socket
     /// <summary>Writes a broadcast that an adapter encoded once for every recipient.</summary>
     internal void WriteBroadcast(EncodedSocketIOPacket encoded, OutgoingPacket packet, BroadcastFlags flags)
     {
-        if (_anyOutgoing.Length > 0 && packet.Data.Length > 0 && packet.Data[0] is string eventName)
+        if (_rare is { AnyOutgoing.Length: > 0 } && packet.Data.Length > 0 && packet.Data[0] is string eventName)
         {
             NotifyOutgoing(eventName, packet.Data[1..]);
         }
@@ -543,7 +555,7 @@ public sealed partial class Socket
         var wasConnected = Interlocked.Exchange(ref _connected, 0) == 1;
         if (wasConnected)
         {
-            Raise(Disconnecting, reason);
+            Raise(_rare?.DisconnectingHandlers, reason);
             RaiseReservedListeners("disconnecting", reason);
             if (_recovery is { } recovery && RecoverableReasons.Contains(reason))
             {
@@ -561,14 +573,14 @@ public sealed partial class Socket
         {
             Server.Metrics.SocketDisconnected();
             Log.Disconnected(Logger, Id, Namespace.Name, reason);
-            Raise(Disconnected, reason);
+            Raise(_rare?.DisconnectedHandlers, reason);
             RaiseReservedListeners("disconnect", reason);
         }
     }
 
     internal void OnError(Exception error)
     {
-        var handler = Error;
+        var handler = _rare?.ErrorHandlers;
         if (handler is null)
         {
             Log.UnhandledError(Logger, Id, error);

@@ -82,19 +82,59 @@ public sealed partial class EngineSocket
     internal IEngineSocketListener? Listener { get; set; }
 
     /// <summary>Raised for every message the client sends, in order, on the transport's reading thread.</summary>
-    public event Action<EngineSocket, EngineMessage>? Message;
+    public event Action<EngineSocket, EngineMessage>? Message
+    {
+        add => Events.Message += value;
+        remove => _events?.Message -= value;
+    }
 
     /// <summary>Raised once when the session closes, with Node's reason string (<see cref="EngineCloseReason"/>).</summary>
-    public event Action<EngineSocket, string, Exception?>? Closed;
+    public event Action<EngineSocket, string, Exception?>? Closed
+    {
+        add => Events.Closed += value;
+        remove => _events?.Closed -= value;
+    }
 
     /// <summary>Raised when the session completed its upgrade to WebSocket.</summary>
-    public event Action<EngineSocket>? Upgraded;
+    public event Action<EngineSocket>? Upgraded
+    {
+        add => Events.Upgraded += value;
+        remove => _events?.Upgraded -= value;
+    }
 
     /// <summary>Raised when the transport has written everything that was queued.</summary>
-    public event Action<EngineSocket>? Drained;
+    public event Action<EngineSocket>? Drained
+    {
+        add => Events.Drained += value;
+        remove => _events?.Drained -= value;
+    }
 
     /// <summary>Raised when the client answers a ping.</summary>
-    public event Action<EngineSocket>? Heartbeat;
+    public event Action<EngineSocket>? Heartbeat
+    {
+        add => Events.Heartbeat += value;
+        remove => _events?.Heartbeat -= value;
+    }
+
+    // The events' handlers, in one object created by the first subscription: under Socket.IO
+    // (whose Client is the Listener) most sessions have none, and five fields would be 40 bytes
+    // on every session (benchmark S1: memory per idle connection).
+    private SessionEvents? _events;
+
+    private SessionEvents Events
+    {
+        get
+        {
+            var events = Volatile.Read(ref _events);
+            if (events is null)
+            {
+                var created = new SessionEvents();
+                events = Interlocked.CompareExchange(ref _events, created, null) ?? created;
+            }
+
+            return events;
+        }
+    }
 
     /// <summary>
     /// Queues a packet. Dropped silently once the session is closing or closed. If the client is
@@ -331,7 +371,7 @@ public sealed partial class EngineSocket
             }
         }
 
-        var handler = Drained;
+        var handler = _events?.DrainedHandlers;
         if (handler is not null && QueuedPackets == 0)
         {
             Invoke(handler, static (h, s) => h(s));
@@ -362,7 +402,7 @@ public sealed partial class EngineSocket
                     }
                 }
 
-                var handler = Message;
+                var handler = _events?.MessageHandlers;
                 if (handler is not null)
                 {
                     try
@@ -385,7 +425,7 @@ public sealed partial class EngineSocket
                     }
                 }
 
-                var heartbeat = Heartbeat;
+                var heartbeat = _events?.HeartbeatHandlers;
                 if (heartbeat is not null)
                 {
                     Invoke(heartbeat, static (h, s) => h(s));
@@ -476,7 +516,7 @@ public sealed partial class EngineSocket
         }
 
         previous.Shutdown(clientInitiated: true);
-        var handler = Upgraded;
+        var handler = _events?.UpgradedHandlers;
         if (handler is not null)
         {
             Invoke(handler, static (h, s) => h(s));
@@ -544,7 +584,7 @@ public sealed partial class EngineSocket
             }
         }
 
-        var handler = Closed;
+        var handler = _events?.ClosedHandlers;
         if (handler is not null)
         {
             try
@@ -652,5 +692,29 @@ public sealed partial class EngineSocket
         {
             Log.HandlerFailed(Logger, Id, typeof(THandler).Name, ex);
         }
+    }
+
+    /// <summary>See <see cref="_events"/>. Field-like events: thread-safe add and remove.</summary>
+    private sealed class SessionEvents
+    {
+        public event Action<EngineSocket, EngineMessage>? Message;
+
+        public event Action<EngineSocket, string, Exception?>? Closed;
+
+        public event Action<EngineSocket>? Upgraded;
+
+        public event Action<EngineSocket>? Drained;
+
+        public event Action<EngineSocket>? Heartbeat;
+
+        public Action<EngineSocket, EngineMessage>? MessageHandlers => Message;
+
+        public Action<EngineSocket, string, Exception?>? ClosedHandlers => Closed;
+
+        public Action<EngineSocket>? UpgradedHandlers => Upgraded;
+
+        public Action<EngineSocket>? DrainedHandlers => Drained;
+
+        public Action<EngineSocket>? HeartbeatHandlers => Heartbeat;
     }
 }
