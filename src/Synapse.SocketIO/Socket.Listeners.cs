@@ -12,7 +12,16 @@ public sealed partial class Socket
     // in registration order, scanned by name: a socket listens to a handful of events, and a map of
     // lists cost about 100 bytes more per socket for one handler (benchmark S1: memory per idle
     // connection); a name that differs fails its comparison on the length or the first characters.
-    private EventHandlerBinding[] _handlers = [];
+    // A single binding is kept as itself (the common case: no array, 32 bytes less).
+    private object _handlers = Array.Empty<EventHandlerBinding>();
+
+    /// <summary>The bindings as an array (a new one when there is a single binding: not for the per-event path).</summary>
+    private EventHandlerBinding[] HandlersArray() => _handlers switch
+    {
+        EventHandlerBinding one => [one],
+        var many => (EventHandlerBinding[])many,
+    };
+
     // The listeners most sockets never have (catch-all, outgoing, packet middlewares, and the
     // Disconnecting, Disconnected and Error events) live in one object created by the first of
     // them: six fields on every socket otherwise (benchmark S1: memory per idle connection).
@@ -71,11 +80,11 @@ public sealed partial class Socket
     {
         lock (StateLock)
         {
-            var handlers = _handlers;
+            var handlers = HandlersArray();
             var kept = Array.FindAll(handlers, b => !string.Equals(b.EventName, eventName, StringComparison.Ordinal) || (handler is not null && b.Handler != handler));
             if (kept.Length != handlers.Length)
             {
-                _handlers = kept;
+                _handlers = kept.Length == 1 ? kept[0] : kept;
             }
         }
 
@@ -95,14 +104,14 @@ public sealed partial class Socket
 
         lock (StateLock)
         {
-            _handlers = [];
+            _handlers = Array.Empty<EventHandlerBinding>();
         }
 
         return this;
     }
 
     /// <summary>The events with at least one handler.</summary>
-    public IReadOnlyCollection<string> EventNames => _handlers.Select(b => b.EventName).Distinct(StringComparer.Ordinal).ToArray();
+    public IReadOnlyCollection<string> EventNames => HandlersArray().Select(b => b.EventName).Distinct(StringComparer.Ordinal).ToArray();
 
     /// <summary>Listens to every incoming event (called before the event's own handlers).</summary>
     public Socket OnAny(Action<string, SocketIOArguments> listener)
@@ -194,7 +203,8 @@ public sealed partial class Socket
     {
         lock (StateLock)
         {
-            _handlers = [.. _handlers, binding];
+            var handlers = HandlersArray();
+            _handlers = handlers.Length == 0 ? binding : (EventHandlerBinding[])[.. handlers, binding];
         }
 
         return this;
@@ -287,34 +297,46 @@ public sealed partial class Socket
             return;
         }
 
-        foreach (var binding in _handlers)
+        var handlers = _handlers;
+        if (handlers is EventHandlerBinding one)
         {
-            if (!string.Equals(binding.EventName, eventName, StringComparison.Ordinal))
-            {
-                continue;
-            }
+            Run(one, eventName, arguments, ack);
+            return;
+        }
 
-            if (binding.Once)
-            {
-                Off(eventName, binding.Handler);
-            }
+        foreach (var binding in (EventHandlerBinding[])handlers)
+        {
+            Run(binding, eventName, arguments, ack);
+        }
+    }
 
-            Task? task;
-            try
-            {
-                task = binding.Invoke(this, arguments, ack);
-            }
-            catch (Exception ex)
-            {
-                Log.HandlerFailed(Logger, Id, eventName, Unwrap(ex));
-                OnError(Unwrap(ex));
-                continue;
-            }
+    private void Run(EventHandlerBinding binding, string eventName, SocketIOArguments arguments, AckCallback? ack)
+    {
+        if (!string.Equals(binding.EventName, eventName, StringComparison.Ordinal))
+        {
+            return;
+        }
 
-            if (task is { IsCompletedSuccessfully: false })
-            {
-                _ = ObserveAsync(task, eventName);
-            }
+        if (binding.Once)
+        {
+            Off(eventName, binding.Handler);
+        }
+
+        Task? task;
+        try
+        {
+            task = binding.Invoke(this, arguments, ack);
+        }
+        catch (Exception ex)
+        {
+            Log.HandlerFailed(Logger, Id, eventName, Unwrap(ex));
+            OnError(Unwrap(ex));
+            return;
+        }
+
+        if (task is { IsCompletedSuccessfully: false })
+        {
+            _ = ObserveAsync(task, eventName);
         }
     }
 
@@ -333,7 +355,7 @@ public sealed partial class Socket
 
     private void RaiseReservedListeners(string eventName, string reason)
     {
-        foreach (var binding in _handlers)
+        foreach (var binding in HandlersArray())
         {
             if (!string.Equals(binding.EventName, eventName, StringComparison.Ordinal))
             {
