@@ -542,10 +542,14 @@ public sealed class Scenarios(Config cfg, Action<Result> report, Action<string> 
             {
                 var gen = SelfCpuWindow.Start();
                 var cpu0 = s.CpuSeconds;
-                var serverGc0 = await s.GcPauseMsAsync();
+                var (serverGc0, serverCounts0) = await s.GcStatsAsync();
                 var storm = await StormAsync(s, mode, rate, cfg.S4Connections);
                 var (genStall, genGc) = StallMonitor.Read();
-                var serverGc = await s.GcPauseMsAsync() - serverGc0;
+                var (serverGc1, serverCounts1) = await s.GcStatsAsync();
+                var serverGc = serverGc1 - serverGc0;
+                var collections = serverCounts0 is not null && serverCounts1 is not null
+                    ? $" in {serverCounts1[0] - serverCounts0[0]}/{serverCounts1[1] - serverCounts0[1]}/{serverCounts1[2] - serverCounts0[2]} collections (gen0/1/2 counts)"
+                    : "";
                 var genCpu = gen.Stop();
                 var r = R(s, "S4", $"{mode}@{rate}/s", cfg.S4Connections, repeat);
                 r.Rate = rate;
@@ -558,7 +562,7 @@ public sealed class Scenarios(Config cfg, Action<Result> report, Action<string> 
                 r.Valid = genCpu <= 0.9;
                 r.Note = storm.FirstError;
                 report(r);
-                log($"    {s.Spec.Name} S4 {mode}@{rate:0}/s: {storm.SlowSpread()}; generator: longest stall {genStall} ms, GC pauses {genGc} ms{(storm.NoGc ? ", no GC" : "")}; server GC pauses {(serverGc is { } g ? $"{g:0.#} ms" : "not reported")}");
+                log($"    {s.Spec.Name} S4 {mode}@{rate:0}/s: {storm.SlowSpread()}; generator: longest stall {genStall} ms, GC pauses {genGc} ms{(storm.NoGc ? ", no GC" : "")}; server GC pauses {(serverGc is { } g ? $"{g:0.#} ms{collections}" : "not reported")}");
                 await CloseStormAsync(s, storm);
             }
         }

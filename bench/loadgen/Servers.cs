@@ -91,10 +91,16 @@ public sealed class ServerProc : IAsyncDisposable
     }
 
     /// <summary>The server's total GC pause time so far, in ms, where it reports one (the .NET servers).</summary>
-    public async Task<double?> GcPauseMsAsync()
+    public async Task<double?> GcPauseMsAsync() => (await GcStatsAsync()).PauseMs;
+
+    /// <summary>The server's total GC pause time (ms) and collections per generation so far, where it reports them.</summary>
+    public async Task<(double? PauseMs, int[]? Counts)> GcStatsAsync()
     {
         using var doc = JsonDocument.Parse(await _http.GetStringAsync("/bench/stats"));
-        return doc.RootElement.TryGetProperty("gcPauseMs", out var v) ? v.GetDouble() : null;
+        var root = doc.RootElement;
+        double? pause = root.TryGetProperty("gcPauseMs", out var v) ? v.GetDouble() : null;
+        int[]? counts = root.TryGetProperty("gcCounts", out var c) ? c.EnumerateArray().Select(e => e.GetInt32()).ToArray() : null;
+        return (pause, counts);
     }
 
     public async Task StartBroadcastAsync(string[] rooms, double rate, int durationMs, int size)

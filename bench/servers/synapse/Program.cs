@@ -78,7 +78,7 @@ app.MapGet("/bench/stats", (HttpContext ctx) =>
     }
 
     var clients = server?.EngineConnectionsCount ?? 0;
-    return Results.Text($"{{\"pid\":{Environment.ProcessId},\"clients\":{clients},\"heap\":{GC.GetTotalMemory(false)},\"gcPauseMs\":{GC.GetTotalPauseDuration().TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}}}", "application/json");
+    return Results.Text($"{{\"pid\":{Environment.ProcessId},\"clients\":{clients},\"heap\":{GC.GetTotalMemory(false)},\"gcPauseMs\":{GC.GetTotalPauseDuration().TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)},\"gcCounts\":[{GC.CollectionCount(0)},{GC.CollectionCount(1)},{GC.CollectionCount(2)}]}}", "application/json");
 });
 
 app.MapGet("/bench/broadcast", (HttpContext ctx) =>
