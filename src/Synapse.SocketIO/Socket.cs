@@ -36,7 +36,6 @@ public sealed partial class Socket
     // whichever of that reader and the socket's close comes second (see DisconnectedToken).
     private CancellationTokenSource? _lifetime;
     private List<SocketIOPacket>? _pending = new();
-    private List<(EncodedSocketIOPacket Packet, string? Offset, bool Volatile, bool Compress)>? _replay;
     private int _connected;
     private int _closed;
 
@@ -308,7 +307,7 @@ public sealed partial class Socket
             NotifyOutgoing(eventName, packet.Data[1..]);
         }
 
-        if (_replay is not null && TryBuffer(encoded, packet, flags))
+        if (_recovery is { Replay: not null } && TryBuffer(encoded, packet, flags))
         {
             return;
         }
@@ -324,7 +323,8 @@ public sealed partial class Socket
     {
         lock (StateLock)
         {
-            _replay = new();
+            // Only a restored socket replays, and it always has its recovery state.
+            _recovery!.Replay = new();
         }
     }
 
@@ -352,14 +352,15 @@ public sealed partial class Socket
             List<(EncodedSocketIOPacket Packet, string? Offset, bool Volatile, bool Compress)> batch;
             lock (StateLock)
             {
-                if (_replay is null || _replay.Count == 0)
+                var recovery = _recovery!;
+                if (recovery.Replay is null || recovery.Replay.Count == 0)
                 {
-                    _replay = null;
+                    recovery.Replay = null;
                     return;
                 }
 
-                batch = _replay;
-                _replay = new();
+                batch = recovery.Replay;
+                recovery.Replay = new();
             }
 
             foreach (var (packet, offset, isVolatile, compress) in batch)
@@ -382,12 +383,12 @@ public sealed partial class Socket
             : null;
         lock (StateLock)
         {
-            if (_replay is null)
+            if (_recovery?.Replay is not { } replay)
             {
                 return false;
             }
 
-            _replay.Add((encoded, offset, flags.Volatile, flags.Compress));
+            replay.Add((encoded, offset, flags.Volatile, flags.Compress));
             return true;
         }
     }
@@ -653,6 +654,12 @@ public sealed partial class Socket
 
         /// <summary>The adapter's latest offset when the socket connected, for a socket that was not restored.</summary>
         public Task<string?>? OffsetTask { get; set; }
+
+        /// <summary>
+        /// Live packets held while a restored socket's missed ones are sent (<see cref="BeginReplay"/>
+        /// to <see cref="EndReplay"/>); replaced under the socket's StateLock, read without it.
+        /// </summary>
+        public List<(EncodedSocketIOPacket Packet, string? Offset, bool Volatile, bool Compress)>? Replay { get; set; }
     }
 
     private sealed record ConnectReply(

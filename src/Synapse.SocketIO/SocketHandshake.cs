@@ -12,14 +12,14 @@ public sealed class SocketHandshake
     // A local socket reads everything but the auth payload from its connection's handshake, which
     // outlives it anyway; one rebuilt by a cluster adapter keeps its own copy. Two shapes rather
     // than a copy of every field: one per connected socket (benchmark S1: memory per connection).
-    private readonly EngineHandshake? _engine;
-    private readonly Details? _details;
+    // The connection's EngineHandshake, or a Details.
+    private readonly object _source;
     private readonly bool _xdomain;
 
     /// <summary>Creates a handshake description (cluster adapters rebuild remote ones).</summary>
     public SocketHandshake(IHeaderDictionary headers, IQueryCollection query, JsonElement auth, IPAddress? address, bool secure, DateTimeOffset time, string url, bool xdomain)
     {
-        _details = new Details(headers, query, address, secure, time, url);
+        _source = new Details(headers, query, address, secure, time, url);
         Auth = auth;
         _xdomain = xdomain;
     }
@@ -28,34 +28,34 @@ public sealed class SocketHandshake
     // them only when first read.
     internal SocketHandshake(EngineHandshake engine, JsonElement auth)
     {
-        _engine = engine;
+        _source = engine;
         Auth = auth;
         _xdomain = engine.HasHeader(HeaderNames.Origin);
     }
 
     /// <summary>Headers of the first HTTP request of the connection.</summary>
-    public IHeaderDictionary Headers => _details?.Headers ?? _engine!.Headers;
+    public IHeaderDictionary Headers => _source is Details details ? details.Headers : ((EngineHandshake)_source).Headers;
 
     /// <summary>Query parameters of the first request.</summary>
-    public IQueryCollection Query => _details?.Query ?? _engine!.Query;
+    public IQueryCollection Query => _source is Details details ? details.Query : ((EngineHandshake)_source).Query;
 
     /// <summary>The auth payload of the CONNECT packet (an empty object when none was sent).</summary>
     public JsonElement Auth { get; }
 
     /// <summary>The client's IP address.</summary>
-    public IPAddress? Address => _details is { } details ? details.Address : _engine!.RemoteAddress;
+    public IPAddress? Address => _source is Details details ? details.Address : ((EngineHandshake)_source).RemoteAddress;
 
     /// <summary>Whether the connection is TLS.</summary>
-    public bool Secure => _details?.Secure ?? _engine!.Secure;
+    public bool Secure => _source is Details details ? details.Secure : ((EngineHandshake)_source).Secure;
 
     /// <summary>When the connection was opened.</summary>
-    public DateTimeOffset Time => _details?.Time ?? _engine!.Time;
+    public DateTimeOffset Time => _source is Details details ? details.Time : ((EngineHandshake)_source).Time;
 
     /// <summary>Milliseconds since the Unix epoch at <see cref="Time"/> (Node's <c>issued</c>).</summary>
     public long Issued => Time.ToUnixTimeMilliseconds();
 
     /// <summary>The first request's URL.</summary>
-    public string Url => _details?.Url ?? _engine!.Url;
+    public string Url => _source is Details details ? details.Url : ((EngineHandshake)_source).Url;
 
     /// <summary>Whether the connection is cross-domain (an Origin header was sent).</summary>
     public bool XDomain => _xdomain;

@@ -19,6 +19,8 @@ public sealed class EngineHandshake
     private readonly string? _queryText;
     private IHeaderDictionary? _headers;
     private IQueryCollection? _query;
+    // UTC ticks: a DateTimeOffset field takes 16 bytes on every connection, this 8 (benchmark S1).
+    private readonly long _time;
 
     internal EngineHandshake(HttpContext context, DateTimeOffset time)
     {
@@ -31,7 +33,7 @@ public sealed class EngineHandshake
         ShareCommonValues(_headerValues);
         RemoteAddress = context.Connection.RemoteIpAddress;
         Secure = request.IsHttps;
-        Time = time;
+        _time = time.UtcTicks;
         // Built per request, but mostly the same for every client: share one instance.
         Url = Internal.SharedStrings.Share(request.PathBase + request.Path + request.QueryString);
         // The query's text is normally the URL's tail: keep where it starts rather than a copy.
@@ -61,8 +63,8 @@ public sealed class EngineHandshake
     /// <summary>Whether the handshake came over TLS.</summary>
     public bool Secure { get; }
 
-    /// <summary>When the session opened.</summary>
-    public DateTimeOffset Time { get; }
+    /// <summary>When the session opened (UTC).</summary>
+    public DateTimeOffset Time => new(_time, TimeSpan.Zero);
 
     /// <summary>The handshake request's URL (path and query).</summary>
     public string Url { get; }
