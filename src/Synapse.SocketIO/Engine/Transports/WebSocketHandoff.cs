@@ -64,13 +64,19 @@ internal sealed class WebSocketHandoff : IDuplexPipe, IConnectionHeartbeatFeatur
     /// <summary>The middleware: runs the HTTP layer, then the WebSocket a request claimed the connection for.</summary>
     public static async Task InvokeAsync(ConnectionDelegate next, ConnectionContext connection)
     {
-        var handoff = new WebSocketHandoff(connection);
-        connection.Transport = handoff;
-        connection.Features.Set(handoff);
-        if (handoff._heartbeat is not null)
+        if (connection.Features.Get<IConnectionHeartbeatFeature>() is null)
         {
-            connection.Features.Set<IConnectionHeartbeatFeature>(handoff);
+            // Not Kestrel's own connection: nothing to relay, nothing to hand off.
+            await next(connection);
+            return;
         }
+
+        var handoff = new WebSocketHandoff(connection);
+
+        connection.Transport = handoff;
+        // The request finds the handoff as the connection's heartbeat feature (see Find), which
+        // it replaces anyway: a feature of its own would grow every connection's feature list.
+        connection.Features.Set<IConnectionHeartbeatFeature>(handoff);
 
         try
         {
@@ -79,11 +85,7 @@ internal sealed class WebSocketHandoff : IDuplexPipe, IConnectionHeartbeatFeatur
         finally
         {
             connection.Transport = handoff._transport;
-            connection.Features.Set<WebSocketHandoff>(null);
-            if (handoff._heartbeat is not null)
-            {
-                connection.Features.Set(handoff._heartbeat);
-            }
+            connection.Features.Set(handoff._heartbeat);
 
             handoff.EndHttp();
         }
@@ -98,6 +100,10 @@ internal sealed class WebSocketHandoff : IDuplexPipe, IConnectionHeartbeatFeatur
             await running;
         }
     }
+
+    /// <summary>The handoff of the connection a request came on, when its endpoint uses one.</summary>
+    public static WebSocketHandoff? Find(Microsoft.AspNetCore.Http.HttpContext context) =>
+        context.Features.Get<IConnectionHeartbeatFeature>() as WebSocketHandoff;
 
     /// <summary>Whether a request on this connection may hand it off (no TLS between this middleware and HTTP).</summary>
     public bool CanClaim => !_claimed && (_tlsAtEntry || _connection.Features.Get<ITlsHandshakeFeature>() is null);

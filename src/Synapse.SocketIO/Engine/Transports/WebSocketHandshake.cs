@@ -62,7 +62,7 @@ internal static class WebSocketHandshake
             negotiated = new PerMessageDeflate(deflate, clientNoContextTakeover);
         }
 
-        var connection = handoff ? context.Features.Get<WebSocketHandoff>() : null;
+        var connection = handoff ? WebSocketHandoff.Find(context) : null;
         var stream = await context.Features.Get<IHttpUpgradeFeature>()!.UpgradeAsync();
         return connection is { CanClaim: true }
             ? new WebSocketConnection(connection, negotiated)

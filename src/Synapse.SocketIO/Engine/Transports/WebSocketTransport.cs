@@ -29,8 +29,8 @@ internal sealed class WebSocketTransport : EngineTransport
     private readonly Internal.AsyncSignal _signal = new();
     private readonly object _gate = new();
     private List<EnginePacket> _batch = new();
-    private List<(WebSocketOpcode Opcode, byte[] Payload)> _control = new();
-    private List<(WebSocketOpcode Opcode, byte[] Payload)> _controlSpare = new();
+    // Control frames to send (pongs, the probe's answer): rare, so created when one is queued.
+    private List<(WebSocketOpcode Opcode, byte[] Payload)>? _control;
     private EngineSocket _socket = null!;
     private bool _probing;
     private bool _closeRequested;
@@ -397,7 +397,7 @@ internal sealed class WebSocketTransport : EngineTransport
     {
         lock (_gate)
         {
-            _control.Add((opcode, payload));
+            (_control ??= []).Add((opcode, payload));
         }
 
         _signal.Set();
@@ -412,23 +412,23 @@ internal sealed class WebSocketTransport : EngineTransport
                 await _signal.WaitAsync();
                 while (true)
                 {
-                    List<(WebSocketOpcode Opcode, byte[] Payload)> control;
+                    List<(WebSocketOpcode Opcode, byte[] Payload)>? control;
                     bool close;
                     lock (_gate)
                     {
                         control = _control;
-                        _control = _controlSpare;
-                        _controlSpare = control;
+                        _control = null;
                         close = _closeRequested;
                     }
 
-                    var wrote = control.Count > 0;
-                    foreach (var (opcode, payload) in control)
+                    var wrote = control is not null;
+                    if (control is not null)
                     {
-                        WriteFrame(opcode, payload);
+                        foreach (var (opcode, payload) in control)
+                        {
+                            WriteFrame(opcode, payload);
+                        }
                     }
-
-                    control.Clear();
                     var batch = !close && !_probing && _socket.TryTakeBatch(this, ref _batch);
                     if (batch)
                     {
