@@ -107,7 +107,7 @@ app.MapGet("/bench/stats", (HttpContext ctx) =>
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
-    return Results.Text($"{{\"pid\":{Environment.ProcessId},\"clients\":{Volatile.Read(ref clients)},\"heap\":{GC.GetTotalMemory(false)},\"gcPauseMs\":{GC.GetTotalPauseDuration().TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)},\"gcCounts\":[{GC.CollectionCount(0)},{GC.CollectionCount(1)},{GC.CollectionCount(2)}]}}", "application/json");
+    return Results.Text($"{{\"pid\":{Environment.ProcessId},\"clients\":{Volatile.Read(ref clients)},\"heap\":{GC.GetTotalMemory(false)},\"gcPauseMs\":{GC.GetTotalPauseDuration().TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)},\"committed\":{GC.GetGCMemoryInfo().TotalCommittedBytes},\"gcCounts\":[{GC.CollectionCount(0)},{GC.CollectionCount(1)},{GC.CollectionCount(2)}]}}", "application/json");
 });
 
 app.MapGet("/bench/broadcast", (HttpContext ctx) =>

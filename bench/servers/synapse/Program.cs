@@ -1,6 +1,6 @@
 // Synapse benchmark host: the library with the scenario control every bench server implements.
 //   /socket.io/            Socket.IO: auth {"room":"r3"} joins room r3; "echo" answers its ack with its argument
-//   GET /bench/stats       {"pid","clients","heap"}  (?gc=1 forces a full blocking GC first)
+//   GET /bench/stats       {"pid","clients","heap","committed","gcPauseMs","gcCounts"}  (?gc=1 forces a full blocking GC first)
 //   GET /bench/broadcast?rooms=r0,r1&rate=B&duration=MS&size=N   starts the broadcast driver
 //   GET /bench/broadcast/status  {"running","sent"}
 // Usage: SynapseBench PORT [REDIS]   (REDIS "host:port": join a cluster through the Redis adapter, scenario S5)
@@ -78,7 +78,7 @@ app.MapGet("/bench/stats", (HttpContext ctx) =>
     }
 
     var clients = server?.EngineConnectionsCount ?? 0;
-    return Results.Text($"{{\"pid\":{Environment.ProcessId},\"clients\":{clients},\"heap\":{GC.GetTotalMemory(false)},\"gcPauseMs\":{GC.GetTotalPauseDuration().TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)},\"gcCounts\":[{GC.CollectionCount(0)},{GC.CollectionCount(1)},{GC.CollectionCount(2)}]}}", "application/json");
+    return Results.Text($"{{\"pid\":{Environment.ProcessId},\"clients\":{clients},\"heap\":{GC.GetTotalMemory(false)},\"gcPauseMs\":{GC.GetTotalPauseDuration().TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)},\"committed\":{GC.GetGCMemoryInfo().TotalCommittedBytes},\"gcCounts\":[{GC.CollectionCount(0)},{GC.CollectionCount(1)},{GC.CollectionCount(2)}]}}", "application/json");
 });
 
 app.MapGet("/bench/broadcast", (HttpContext ctx) =>

@@ -28,8 +28,9 @@ public sealed class EngineHandshake
         // CopyTo rather than foreach: enumerating Kestrel's headers through the interface boxes an
         // enumerator that Kestrel then keeps for the life of the request, i.e. of a WebSocket.
         var headers = request.Headers;
-        _headerValues = new KeyValuePair<string, StringValues>[headers.Count];
-        headers.CopyTo(_headerValues, 0);
+        var copy = new KeyValuePair<string, StringValues>[headers.Count];
+        headers.CopyTo(copy, 0);
+        _headerValues = WithoutWebSocketKey(copy);
         ShareCommonValues(_headerValues);
         RemoteAddress = context.Connection.RemoteIpAddress;
         Secure = request.IsHttps;
@@ -84,6 +85,27 @@ public sealed class EngineHandshake
     }
 
     /// <summary>
+    /// Drops Sec-WebSocket-Key, a single-use nonce that is unique per connection and means
+    /// nothing once the upgrade is answered: about 90 bytes per WebSocket, kept for its whole life
+    /// otherwise. A deliberate difference from Node, whose <c>handshake.headers</c> still shows it.
+    /// </summary>
+    private static KeyValuePair<string, StringValues>[] WithoutWebSocketKey(KeyValuePair<string, StringValues>[] headers)
+    {
+        for (var i = 0; i < headers.Length; i++)
+        {
+            if (string.Equals(headers[i].Key, HeaderNames.SecWebSocketKey, StringComparison.OrdinalIgnoreCase))
+            {
+                var kept = new KeyValuePair<string, StringValues>[headers.Length - 1];
+                Array.Copy(headers, kept, i);
+                Array.Copy(headers, i + 1, kept, i, headers.Length - i - 1);
+                return kept;
+            }
+        }
+
+        return headers;
+    }
+
+    /// <summary>
     /// Header values repeated by every client (Host, Upgrade, Sec-WebSocket-Version, User-Agent...)
     /// share one instance across connections. Values that are unique per request, or that are
     /// credentials the cache would keep in memory after the connection, are left alone.
@@ -95,7 +117,6 @@ public sealed class EngineHandshake
             var (key, value) = headers[i];
             if (value.Count == 1
                 && value[0] is { } text
-                && !string.Equals(key, HeaderNames.SecWebSocketKey, StringComparison.OrdinalIgnoreCase)
                 && !string.Equals(key, HeaderNames.Cookie, StringComparison.OrdinalIgnoreCase)
                 && !string.Equals(key, HeaderNames.Authorization, StringComparison.OrdinalIgnoreCase))
             {

@@ -121,6 +121,12 @@ public sealed partial class HandshakeTests
         Assert.True(frame.Value.Fin);
         Assert.Equal(RawFrame.OpText, frame.Value.Opcode);
         EngineAssert.OpenPacket(frame.Value.Text);
+
+        // The handshake keeps the request's headers, but not the single-use nonce.
+        var headers = (await server.NextSessionAsync()).Socket.Handshake.Headers;
+        Assert.Equal("websocket", headers["Upgrade"].ToString(), ignoreCase: true);
+        Assert.Equal("13", headers["Sec-WebSocket-Version"].ToString());
+        Assert.False(headers.ContainsKey("Sec-WebSocket-Key"));
     }
 
     [Fact]

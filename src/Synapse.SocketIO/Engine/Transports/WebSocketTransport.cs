@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Text.Unicode;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
 
 namespace Synapse.SocketIO.Engine.Transports;
 
@@ -12,7 +13,13 @@ namespace Synapse.SocketIO.Engine.Transports;
 /// frames, flushed every <see cref="FlushThreshold"/> bytes (large payloads go to the connection
 /// as they are, without a copy), so a batch costs no buffer of its own size.
 /// </summary>
-internal sealed class WebSocketTransport : EngineTransport
+/// <remarks>
+/// The writer runs only while there is something to write: <see cref="Wake"/> queues it to the
+/// thread pool, and it returns once it finds nothing more. An idle connection thus keeps no
+/// parked loop (an async state machine and the signal it waits on, about 200 bytes), and the
+/// hop through the thread pool still lets packets queued meanwhile go out in the same write.
+/// </remarks>
+internal sealed partial class WebSocketTransport : EngineTransport, IThreadPoolWorkItem
 {
     private const ushort NormalClosure = 1000;
     private const ushort ProtocolError = 1002;
@@ -22,12 +29,23 @@ internal sealed class WebSocketTransport : EngineTransport
     // Small frames are gathered up to this size per write; larger payloads are written directly.
     private const int FlushThreshold = 64 * 1024;
 
+    // The writer's states: it has not started (RunAsync starts it), is not needed, is queued or
+    // writing, was woken again while so, or has written the close frame (or failed) for good.
+    private const int WriterNotStarted = 0;
+    private const int WriterIdle = 1;
+    private const int WriterRunning = 2;
+    private const int WriterRerun = 3;
+    private const int WriterDone = 4;
+
     private readonly EngineServer _server;
     private WebSocketConnection? _connection;
     private PipeReader _input = null!;
     private FrameWriter _output = null!;
-    private readonly Internal.AsyncSignal _signal = new();
     private readonly object _gate = new();
+    private int _writer;
+    // Under _gate: whether the writer is done, and what RunAsync waits on until it is.
+    private bool _writerFinished;
+    private TaskCompletionSource? _writerExited;
     private List<EnginePacket> _batch = new();
     // Control frames to send (pongs, the probe's answer): rare, so created when one is queued.
     private List<(WebSocketOpcode Opcode, byte[] Payload)>? _control;
@@ -55,7 +73,35 @@ internal sealed class WebSocketTransport : EngineTransport
     /// <summary>The permessage-deflate state, when the connection negotiated it.</summary>
     internal PerMessageDeflate? Deflate => _deflate;
 
-    public override void Wake() => _signal.Set();
+    public override void Wake()
+    {
+        while (true)
+        {
+            switch (Volatile.Read(ref _writer))
+            {
+                case WriterIdle:
+                    if (Interlocked.CompareExchange(ref _writer, WriterRunning, WriterIdle) == WriterIdle)
+                    {
+                        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+                        return;
+                    }
+
+                    break;
+                case WriterRunning:
+                    if (Interlocked.CompareExchange(ref _writer, WriterRerun, WriterRunning) == WriterRunning)
+                    {
+                        return;
+                    }
+
+                    break;
+                default:
+                    // Not started (it will look when it starts), already woken, or done.
+                    return;
+            }
+        }
+    }
+
+    void IThreadPoolWorkItem.Execute() => _ = WriteAsync();
 
     public override void Shutdown(bool clientInitiated) => RequestClose(NormalClosure, null, null);
 
@@ -76,8 +122,8 @@ internal sealed class WebSocketTransport : EngineTransport
         _socket = socket;
         _probing = probing;
         // The open packet was queued before this transport existed.
-        _signal.Set();
-        var writer = WriteLoopAsync();
+        Volatile.Write(ref _writer, WriterRunning);
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
         try
         {
             // The read loop is this method's own (not a method of its own): one async state
@@ -97,7 +143,21 @@ internal sealed class WebSocketTransport : EngineTransport
         }
 
         RequestClose(NormalClosure, EngineCloseReason.TransportClose, null);
-        await writer;
+        Task? writerExited = null;
+        lock (_gate)
+        {
+            if (!_writerFinished)
+            {
+                // Created only now: a connection that is open waits on nothing.
+                _writerExited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                writerExited = _writerExited.Task;
+            }
+        }
+
+        if (writerExited is not null)
+        {
+            await writerExited;
+        }
 
         string reason;
         Exception? error;
@@ -137,7 +197,7 @@ internal sealed class WebSocketTransport : EngineTransport
             _closeError = error;
         }
 
-        _signal.Set();
+        Wake();
     }
 
     private void Fail(ushort status, string reason, string message) =>
@@ -400,77 +460,98 @@ internal sealed class WebSocketTransport : EngineTransport
             (_control ??= []).Add((opcode, payload));
         }
 
-        _signal.Set();
+        Wake();
     }
 
-    private async Task WriteLoopAsync()
+    /// <summary>One run of the writer: writes until nothing is left, or for good once the close frame is out.</summary>
+    private async Task WriteAsync()
     {
         try
         {
             while (true)
             {
-                await _signal.WaitAsync();
-                while (true)
-                {
-                    List<(WebSocketOpcode Opcode, byte[] Payload)>? control;
-                    bool close;
-                    lock (_gate)
-                    {
-                        control = _control;
-                        _control = null;
-                        close = _closeRequested;
-                    }
+                // Takes the wake-ups so far: whatever is queued from here on wakes the writer again.
+                Volatile.Write(ref _writer, WriterRunning);
 
-                    var wrote = control is not null;
-                    if (control is not null)
+                List<(WebSocketOpcode Opcode, byte[] Payload)>? control;
+                bool close;
+                lock (_gate)
+                {
+                    control = _control;
+                    _control = null;
+                    close = _closeRequested;
+                }
+
+                var wrote = control is not null;
+                if (control is not null)
+                {
+                    foreach (var (opcode, payload) in control)
                     {
-                        foreach (var (opcode, payload) in control)
-                        {
-                            WriteFrame(opcode, payload);
-                        }
+                        WriteFrame(opcode, payload);
                     }
-                    var batch = !close && !_probing && _socket.TryTakeBatch(this, ref _batch);
+                }
+
+                var batch = !close && !_probing && _socket.TryTakeBatch(this, ref _batch);
+                if (batch)
+                {
+                    await WriteBatchAsync();
+                    wrote = true;
+                }
+
+                if (wrote)
+                {
+                    // A connection that went away surfaces here as an exception (handled below).
+                    await _output.FlushAsync();
                     if (batch)
                     {
-                        await WriteBatchAsync();
-                        wrote = true;
+                        _socket.OnBatchWritten(_batch);
+                        _batch.Clear();
                     }
 
-                    if (wrote)
-                    {
-                        // A connection that went away surfaces here as an exception (handled below).
-                        await _output.FlushAsync();
-                        if (batch)
-                        {
-                            _socket.OnBatchWritten(_batch);
-                            _batch.Clear();
-                        }
+                    continue;
+                }
 
-                        continue;
-                    }
-
-                    if (close)
-                    {
-                        await WriteCloseAsync();
-                        return;
-                    }
-
-                    if (!_probing && _socket.IsClosing && _socket.IsActive(this))
-                    {
-                        // Everything queued before Close() is out: finish the close now.
-                        _socket.OnCloseDelivered();
-                        continue;
-                    }
-
+                if (close)
+                {
+                    await WriteCloseAsync();
                     break;
+                }
+
+                if (!_probing && _socket.IsClosing && _socket.IsActive(this))
+                {
+                    // Everything queued before Close() is out: finish the close now.
+                    _socket.OnCloseDelivered();
+                    continue;
+                }
+
+                // Nothing left: the writer stops, unless it was woken meanwhile.
+                if (Interlocked.CompareExchange(ref _writer, WriterIdle, WriterRunning) == WriterRunning)
+                {
+                    return;
                 }
             }
         }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException or ConnectionAbortedException or ConnectionResetException or InvalidOperationException or ObjectDisposedException)
+        catch (Exception ex)
         {
+            if (ex is not (IOException or OperationCanceledException or ConnectionAbortedException or ConnectionResetException or InvalidOperationException or ObjectDisposedException))
+            {
+                // Not a connection that went away: a fault of ours, which must not leave RunAsync waiting.
+                Log.WriterFailed(_server.SocketLogger, _socket.Id, ex);
+            }
+
             RequestClose(NormalClosure, EngineCloseReason.TransportError, ex);
             _input.CancelPendingRead();
         }
+
+        Volatile.Write(ref _writer, WriterDone);
+        TaskCompletionSource? exited;
+        lock (_gate)
+        {
+            _writerFinished = true;
+            exited = _writerExited;
+        }
+
+        exited?.TrySetResult();
     }
 
     private async Task WriteBatchAsync()
@@ -552,5 +633,11 @@ internal sealed class WebSocketTransport : EngineTransport
     {
         var header = output.GetSpan(WebSocketFrameHeader.MaxServerHeaderLength);
         output.Advance(WebSocketFrameHeader.WriteServerHeader(header, opcode, payloadLength, rsv1));
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Error, "The WebSocket writer of Engine.IO session {Sid} failed.")]
+        public static partial void WriterFailed(ILogger logger, string sid, Exception exception);
     }
 }
